@@ -1,0 +1,54 @@
+# ezh — the two commands of the quick start are `make up` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+GEN := build/gen
+PROTOS := $(shell find protos -name '*.proto')
+PROTOS_STAMP := $(GEN)/.stamp
+BUF := build/tools/node_modules/.bin/buf
+
+.PHONY: up test protos lint lint-protos migrate unit integration clean
+
+up: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m services.embedded
+
+test: $(INSTALLED) $(PROTOS_STAMP) lint-protos
+	$(PY) -m pytest
+
+unit: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m pytest tests/unit
+
+migrate: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m services.common.migrate
+
+protos: $(PROTOS_STAMP)
+
+lint: lint-protos
+
+# The virtual environment with the project and its test tools; the two .pth
+# files put the source tree and the generated protobuf code on sys.path.
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -c 'import sysconfig, pathlib; site = pathlib.Path(sysconfig.get_paths()["purelib"]); \
+	  (site / "ezh-protos.pth").write_text("$(CURDIR)/$(GEN)\n")'
+	touch $@
+
+# Python code generated from protos/: never edited by hand, never committed.
+$(PROTOS_STAMP): $(PROTOS) $(INSTALLED)
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=$(GEN) --grpc_python_out=$(GEN) --pyi_out=$(GEN) $(PROTOS)
+	touch $@
+
+# buf (from the npm registry; the package ships its binary) checks the protos
+# against buf's STANDARD lint rules.
+$(BUF):
+	mkdir -p build/tools
+	npm install --silent --prefix build/tools @bufbuild/buf@1.75.0
+
+lint-protos: $(BUF)
+	cd protos && ../$(BUF) lint
+
+clean:
+	rm -rf $(VENV) build

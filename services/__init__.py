@@ -1,0 +1,1 @@
+"""ezh back-end services; each subpackage runs as `python -m services.<name>`."""

@@ -1,0 +1,1 @@
+"""auth: schools, people's accounts, roles and sign-in."""

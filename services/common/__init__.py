@@ -1,0 +1,1 @@
+"""Plumbing shared by every ezh process: settings, database, gRPC, bus, outbox."""

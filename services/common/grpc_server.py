@@ -1,0 +1,219 @@
+"""The gRPC server every service runs, with its relay, consumer and health.
+
+A service describes itself with a `ServiceDefinition`; `ServiceRuntime`
+wires the rest: the error/request-id/logging interceptor, `grpc.health.v1`
+(SERVING only while the database and the bus answer), reflection, the
+outbox relay thread, the event consumer thread, and a graceful shutdown on
+SIGTERM that turns health NOT_SERVING before it stops taking calls.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent import futures
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+from kombu import Queue
+from sqlalchemy import MetaData, Table
+
+from services.common import bus
+from services.common.consumer import EventConsumer, Handler
+from services.common.database import Database
+from services.common.errors import ServiceError, internal_status, to_rpc_status
+from services.common.logging_setup import configure_logging
+from services.common.outbox import OutboxRelay
+from services.common.request_context import REQUEST_ID_HEADER, bind_request_id, reset_request_id
+from services.common.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceInterceptor(grpc.ServerInterceptor):
+    """Request id, one log line per call, and `ServiceError` → rich status."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        method = handler_call_details.method
+
+        def unary_unary(request, context: grpc.ServicerContext):
+            metadata = dict(context.invocation_metadata() or ())
+            token = bind_request_id(metadata.get(REQUEST_ID_HEADER))
+            started = time.perf_counter()
+            outcome = "OK"
+            try:
+                return inner(request, context)
+            except ServiceError as error:
+                outcome = error.code.name
+                context.abort_with_status(rpc_status.to_status(to_rpc_status(error, self.domain)))
+            except Exception:
+                if context.code() not in (None, grpc.StatusCode.OK):
+                    outcome = context.code().name
+                    raise  # the handler aborted the call itself
+                outcome = "INTERNAL"
+                log.exception("%s failed", method)
+                context.abort_with_status(rpc_status.to_status(internal_status(self.domain)))
+            finally:
+                level = logging.DEBUG if method.startswith("/grpc.health") else logging.INFO
+                log.log(level, "%s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
+                reset_request_id(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            unary_unary,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: its name, tables, gRPC servicer and event handlers."""
+
+    name: str
+    grpc_service_name: str  # e.g. "ezh.auth.v1.AuthService"
+    metadata: MetaData
+    outbox: Table
+    processed: Table
+    register: Callable[[grpc.Server, "ServiceRuntime"], None]
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+
+class ServiceRuntime:
+    def __init__(self, definition: ServiceDefinition, settings: Settings, address: str | None = None) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.name = definition.name
+        self.database = Database(settings.database_url(definition.name))
+        self.topology = bus.topology_from(settings)
+        self.connect_bus = lambda: bus.connect(settings)
+        self.relay = OutboxRelay(
+            self.database,
+            definition.outbox,
+            self.topology,
+            self.connect_bus,
+            batch_size=settings.relay_batch_size,
+            interval=settings.relay_interval_seconds,
+        )
+        self.consumer = (
+            EventConsumer(
+                definition.name,
+                self.database,
+                definition.processed,
+                self.topology,
+                self.connect_bus,
+                definition.handlers,
+            )
+            if definition.handlers
+            else None
+        )
+        self.health = health.HealthServicer()
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=self.name),
+            interceptors=[ServiceInterceptor(definition.name)],
+        )
+        definition.register(self.server, self)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (definition.grpc_service_name, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+        )
+        self.port = self.server.add_insecure_port(address or settings.grpc_address(definition.name))
+        if not self.port:
+            raise RuntimeError(f"{self.name}: cannot listen on {address or settings.grpc_address(self.name)}")
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._bus_probe = None
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    # health -----------------------------------------------------------------
+    def _set_health(self, status) -> None:
+        self.health.set("", status)
+        self.health.set(self.definition.grpc_service_name, status)
+
+    def bus_answers(self) -> bool:
+        """A passive queue declare: a real round trip on AMQP and on SQL."""
+        try:
+            if self._bus_probe is None:
+                self._bus_probe = self.connect_bus()
+                self.topology.declare(self._bus_probe.default_channel)
+            probe_queue = Queue(self.topology.dead_queue_name(next(iter(bus.SUBSCRIPTIONS))))
+            probe_queue(self._bus_probe.default_channel).queue_declare(passive=True)
+            return True
+        except Exception as error:  # noqa: BLE001 - any failure means "not answering"
+            log.warning("%s: bus does not answer: %s", self.name, error)
+            if self._bus_probe is not None:
+                try:
+                    self._bus_probe.release()
+                except Exception:  # noqa: BLE001
+                    pass
+            self._bus_probe = None
+            return False
+
+    def check_readiness(self) -> bool:
+        ready = self.database.ping() and self.bus_answers()
+        self._set_health(
+            health_pb2.HealthCheckResponse.SERVING if ready else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        return ready
+
+    def _watch_readiness(self) -> None:
+        while not self._stop.is_set():
+            self.check_readiness()
+            self._stop.wait(self.settings.health_check_interval_seconds)
+
+    # lifecycle --------------------------------------------------------------
+    def _spawn(self, name: str, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name=f"{self.name}-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def start(self) -> None:
+        self.server.start()
+        self._spawn("readiness", self._watch_readiness)
+        self._spawn("relay", self.relay.run, self._stop)
+        if self.consumer is not None:
+            self._spawn("consumer", self.consumer.run_until, self._stop)
+        log.info("%s serving gRPC on port %s", self.name, self.port)
+
+    def stop(self, grace: float | None = None) -> None:
+        """Health NOT_SERVING first, then finish calls in flight and stop."""
+        self.health.enter_graceful_shutdown()
+        self._stop.set()
+        grace = self.settings.shutdown_grace_seconds if grace is None else grace
+        self.server.stop(grace).wait()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._bus_probe is not None:
+            self._bus_probe.release()
+        self.database.dispose()
+
+    def wait(self) -> None:
+        self.server.wait_for_termination()
+
+
+def run_service(definition: ServiceDefinition) -> None:
+    """The `python -m services.<name>` entry point."""
+    settings = get_settings()
+    configure_logging(definition.name, settings.log_level)
+    runtime = ServiceRuntime(definition, settings)
+    runtime.start()
+
+    def _terminate(signum, _frame):
+        log.info("%s: signal %s, draining", definition.name, signum)
+        threading.Thread(target=runtime.stop, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    runtime.wait()
+    log.info("%s stopped", definition.name)

@@ -1,0 +1,110 @@
+"""Process settings, read once from `EZH_*` environment variables.
+
+The same code runs embedded (SQLite files, kombu's SQLAlchemy transport) and
+district-wide (PostgreSQL, RabbitMQ); only the URLs differ.  A bad value stops
+the process at start with a message naming the variable.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("auth", "journal", "schedule", "notify", "reports")
+
+DEFAULT_GRPC_PORTS = {"auth": 50061, "journal": 50062, "schedule": 50063, "notify": 50064, "reports": 50065}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EZH_", extra="ignore", frozen=True)
+
+    environment: Literal["embedded", "district"] = "embedded"
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    auth_database_url: str | None = None
+    journal_database_url: str | None = None
+    schedule_database_url: str | None = None
+    notify_database_url: str | None = None
+    reports_database_url: str | None = None
+
+    auth_grpc_address: str | None = None
+    journal_grpc_address: str | None = None
+    schedule_grpc_address: str | None = None
+    notify_grpc_address: str | None = None
+    reports_grpc_address: str | None = None
+
+    broker_url: str | None = None
+    broker_queue_type: Literal["classic", "quorum"] = "classic"
+    bus_namespace: str = Field(default="ezh", pattern=r"^[a-z][a-z0-9_-]{0,40}$")
+    consumer_max_attempts: int = Field(default=5, ge=1, le=100)
+    bus_visibility_timeout_seconds: float = Field(default=60.0, gt=0)
+    bus_polling_interval_seconds: float = Field(default=0.2, gt=0)
+    relay_interval_seconds: float = Field(default=0.5, gt=0)
+    relay_batch_size: int = Field(default=100, ge=1)
+
+    grpc_deadline_seconds: float = Field(default=5.0, gt=0)
+    grpc_max_workers: int = Field(default=16, ge=1)
+    health_check_interval_seconds: float = Field(default=2.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+
+    gateway_bind: str = "127.0.0.1:8080"
+    gateway_workers: int = Field(default=2, ge=1)
+    demo_password: SecretStr | None = None
+
+    @field_validator(
+        "auth_grpc_address", "journal_grpc_address", "schedule_grpc_address",
+        "notify_grpc_address", "reports_grpc_address", "gateway_bind",
+    )
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got {value!r}")
+        return value
+
+    def database_url(self, service: str) -> str:
+        url = getattr(self, f"{_known(service)}_database_url")
+        return url or f"sqlite:///{(self.data_dir / f'{service}.sqlite').resolve()}"
+
+    def grpc_address(self, service: str) -> str:
+        address = getattr(self, f"{_known(service)}_grpc_address")
+        return address or f"127.0.0.1:{DEFAULT_GRPC_PORTS[service]}"
+
+    @property
+    def bus_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'bus.sqlite').resolve()}"
+
+    @property
+    def embedded(self) -> bool:
+        return self.environment == "embedded"
+
+
+def _known(service: str) -> str:
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    return service
+
+
+def describe_errors(error: ValidationError) -> str:
+    lines = ["ezh: invalid configuration:"]
+    for item in error.errors():
+        name = "EZH_" + "_".join(str(part) for part in item["loc"]).upper()
+        lines.append(f"  {name}: {item['msg']}")
+    return "\n".join(lines)
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings; exits with a message naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(describe_errors(error), file=sys.stderr)
+        raise SystemExit(2) from None

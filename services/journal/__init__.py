@@ -1,0 +1,1 @@
+"""journal: classes, students, marks, attendance, homework, final marks."""

@@ -1,0 +1,102 @@
+"""JournalService: proto <-> store, no rules here."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from ezh.journal.v1 import events_pb2, journal_pb2, journal_pb2_grpc
+from sqlalchemy import and_, func, select
+
+from services.common import outbox, paging, replay
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.events import new_event
+from services.common.validation import identifier
+from services.journal import store
+
+CLASS_LETTER = re.compile(r"^[А-ЯЁ]{1,2}$")
+
+
+def _class_query():
+    active = and_(store.enrollment.c.class_id == store.school_class.c.id, store.enrollment.c.end_date.is_(None))
+    count = select(func.count()).select_from(store.enrollment).where(active).scalar_subquery()
+    return select(store.school_class, count.label("student_count"))
+
+
+def _class_message(row) -> journal_pb2.SchoolClass:
+    return journal_pb2.SchoolClass(
+        id=row.id, school_id=row.school_id, name=f"{row.grade}{row.letter}", grade=row.grade,
+        class_teacher_id=row.class_teacher_id or "", student_count=row.student_count,
+    )
+
+
+class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
+    def __init__(self, runtime) -> None:
+        self.database = runtime.database
+        self.relay = runtime.relay
+
+    def CreateClass(self, request, context):
+        school_id = identifier("school_id", request.school_id)
+        if not 1 <= request.grade <= 11:
+            raise InvalidArgument("grade", "Параллель — число от 1 до 11")
+        letter = request.letter.strip().upper()
+        if not CLASS_LETTER.match(letter):
+            raise InvalidArgument("letter", "Литера класса — одна или две русские буквы, например «А»")
+        teacher_id = identifier("class_teacher_id", request.class_teacher_id, required=False)
+        method = "CreateClass"
+        with self.database.transaction() as session:
+            earlier = replay.earlier_response(
+                session, store.replays, request.request_id, method, journal_pb2.CreateClassResponse
+            )
+            if earlier is not None:
+                return earlier
+            if not session.scalar(select(store.school.c.id).where(store.school.c.id == school_id)):
+                raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+            exists = session.scalar(
+                select(store.school_class.c.id).where(
+                    store.school_class.c.school_id == school_id,
+                    store.school_class.c.grade == request.grade,
+                    store.school_class.c.letter == letter,
+                )
+            )
+            if exists:
+                raise AlreadyExists(f"Класс {request.grade}{letter} уже есть", reason="CLASS_EXISTS", field="letter")
+            class_id = str(uuid.uuid4())
+            session.execute(
+                store.school_class.insert().values(
+                    id=class_id, school_id=school_id, grade=request.grade, letter=letter,
+                    class_teacher_id=teacher_id or None,
+                )
+            )
+            outbox.record(session, store.outbox, class_created_event(class_id, school_id, request.grade, letter))
+            row = session.execute(_class_query().where(store.school_class.c.id == class_id)).one()
+            response = journal_pb2.CreateClassResponse(school_class=_class_message(row))
+            replay.remember_response(session, store.replays, request.request_id, method, response)
+        self.relay.wake()
+        return response
+
+    def ListClasses(self, request, context):
+        school_id = identifier("school_id", request.school_id)
+        size = paging.page_size(request.page_size)
+        offset = paging.decode_token(request.page_token)
+        with self.database.session() as session:
+            rows = session.execute(
+                _class_query()
+                .where(store.school_class.c.school_id == school_id)
+                .order_by(store.school_class.c.grade, store.school_class.c.letter)
+                .offset(offset)
+                .limit(size + 1)
+            ).all()
+        return journal_pb2.ListClassesResponse(
+            classes=[_class_message(row) for row in rows[:size]],
+            next_page_token=paging.next_token(offset, size, len(rows)),
+        )
+
+
+def class_created_event(class_id: str, school_id: str, grade: int, letter: str):
+    return new_event(
+        "ezh.journal.class.created.v1",
+        "journal",
+        f"classes/{class_id}",
+        school_id,
+        events_pb2.ClassCreated(class_id=class_id, school_id=school_id, name=f"{grade}{letter}", grade=grade),
+    )

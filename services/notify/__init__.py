@@ -1,0 +1,1 @@
+"""notify: notifications, alerts, messages and school events."""

@@ -1,0 +1,1 @@
+"""reports: a read model of the journal's events, reports and forecasts."""

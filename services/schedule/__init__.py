@@ -1,0 +1,1 @@
+"""schedule: calendar, bells, rooms, the timetable and its changes."""

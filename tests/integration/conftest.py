@@ -1,0 +1,113 @@
+"""A small ezh system per test, on RabbitMQ + PostgreSQL or on the embedded bus."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from kombu import Queue
+
+from services.common import bus
+from services.common.grpc_server import ServiceRuntime
+from services.common.migrations import upgrade
+from services.common.settings import SERVICES, Settings
+from services.journal.definition import DEFINITION as JOURNAL
+from services.auth.definition import DEFINITION as AUTH
+from services.notify.definition import DEFINITION as NOTIFY
+from services.reports.definition import DEFINITION as REPORTS
+from services.schedule.definition import DEFINITION as SCHEDULE
+
+DEFINITIONS = {d.name: d for d in (AUTH, JOURNAL, SCHEDULE, NOTIFY, REPORTS)}
+FAST = dict(
+    relay_interval_seconds=0.05,
+    health_check_interval_seconds=0.2,
+    bus_polling_interval_seconds=0.05,
+    bus_visibility_timeout_seconds=2,
+    consumer_max_attempts=3,
+    shutdown_grace_seconds=0,
+)
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as EZH_* variables, for a child process."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"EZH_{name.upper()}"] = str(value)
+    return env
+
+
+@dataclass
+class Stack:
+    bus_kind: str
+    settings: Settings
+    runtimes: list[ServiceRuntime] = field(default_factory=list)
+
+    def with_settings(self, **changes) -> "Stack":
+        self.settings = self.settings.model_copy(update=changes)
+        return self
+
+    def migrate(self, *services: str) -> None:
+        for service in services:
+            upgrade(service, self.settings.database_url(service))
+
+    def start(self, service: str, definition=None) -> ServiceRuntime:
+        runtime = ServiceRuntime(definition or DEFINITIONS[service], self.settings, address="127.0.0.1:0")
+        runtime.start()
+        self.runtimes.append(runtime)
+        return runtime
+
+    def stop(self, runtime: ServiceRuntime) -> None:
+        runtime.stop(grace=0)
+        self.runtimes.remove(runtime)
+
+    def connection(self):
+        connection = bus.connect(self.settings)
+        bus.topology_from(self.settings).declare(connection.default_channel)
+        return connection
+
+    def topology(self) -> bus.Topology:
+        return bus.topology_from(self.settings)
+
+    def close(self) -> None:
+        for runtime in list(self.runtimes):
+            runtime.stop(grace=0)
+        self.runtimes.clear()
+        if self.bus_kind == "rabbitmq":
+            topology = self.topology()
+            with bus.connect(self.settings) as connection:
+                channel = connection.default_channel
+                for service in bus.SUBSCRIPTIONS:
+                    for name in (topology.queue_name(service), topology.dead_queue_name(service)):
+                        Queue(name)(channel).delete()
+                for exchange in (topology.events_exchange, topology.retry_exchange, topology.dead_exchange):
+                    exchange(channel).delete()
+
+
+@pytest.fixture(params=["rabbitmq", "embedded"])
+def stack(request, tmp_path, amqp_url, postgres_database):
+    namespace = f"t{uuid.uuid4().hex[:10]}"
+    if request.param == "rabbitmq":
+        urls = {f"{service}_database_url": postgres_database(service) for service in SERVICES}
+        settings = Settings(data_dir=tmp_path, broker_url=amqp_url, bus_namespace=namespace, **urls, **FAST)
+    else:
+        settings = Settings(
+            data_dir=tmp_path, broker_url=f"sqla+sqlite:///{tmp_path / 'bus.sqlite'}", bus_namespace=namespace, **FAST
+        )
+    built = Stack(request.param, settings)
+    yield built
+    built.close()
