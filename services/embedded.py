@@ -6,6 +6,7 @@ as processes and stops them all on Ctrl-C.  Running it again keeps the data.
 """
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -89,6 +90,7 @@ def _announce_when_ready(settings: Settings, manager: Manager) -> None:
 def main() -> int:
     settings = get_settings()
     configure_logging("embedded", settings.log_level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if not settings.embedded:
         print("services.embedded runs only with EZH_ENVIRONMENT=embedded", file=sys.stderr)
         return 2

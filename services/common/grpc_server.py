@@ -189,6 +189,8 @@ class ServiceRuntime:
     def stop(self, grace: float | None = None) -> None:
         """Health NOT_SERVING first, then finish calls in flight and stop."""
         self.health.enter_graceful_shutdown()
+        if self.settings.shutdown_drain_seconds:
+            time.sleep(self.settings.shutdown_drain_seconds)
         self._stop.set()
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
         self.server.stop(grace).wait()

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     grpc_max_workers: int = Field(default=16, ge=1)
     health_check_interval_seconds: float = Field(default=2.0, gt=0)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # NOT_SERVING is shown this long before the server stops taking calls,
+    # so that load balancers and probes see it first.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
 
     gateway_bind: str = "127.0.0.1:8080"
     gateway_workers: int = Field(default=2, ge=1)
