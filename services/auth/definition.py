@@ -11,5 +11,6 @@ DEFINITION = ServiceDefinition(
     metadata=store.metadata,
     outbox=store.outbox,
     processed=store.processed,
+    revoked=store.revoked,
     register=lambda server, runtime: auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(runtime), server),
 )

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, MetaData, String, 
 from services.common.outbox import plumbing_tables
 
 metadata = MetaData()
-outbox, processed, replays = plumbing_tables(metadata)
+outbox, processed, replays, revoked = plumbing_tables(metadata)
 
 school = Table(
     "school",

@@ -21,10 +21,13 @@ from services.common.settings import Settings
 DEFAULT_NAMESPACE = "ezh"
 
 # Which events each consuming service listens to (binding keys on the topic exchange).
+# Every service but auth keeps the revocation list of access tokens.
+REVOCATIONS = "auth.account.revoked.v1"
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "journal": ("auth.school.created.v1",),
-    "notify": ("auth.school.created.v1",),
-    "reports": ("auth.school.created.v1", "journal.class.created.v1"),
+    "journal": ("auth.school.created.v1", REVOCATIONS),
+    "schedule": (REVOCATIONS,),
+    "notify": ("auth.school.created.v1", REVOCATIONS),
+    "reports": ("auth.school.created.v1", "journal.class.created.v1", REVOCATIONS),
 }
 
 

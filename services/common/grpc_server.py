@@ -29,17 +29,25 @@ from services.common.database import Database
 from services.common.errors import ServiceError, internal_status, to_rpc_status
 from services.common.logging_setup import configure_logging
 from services.common.outbox import OutboxRelay
+from services.common.grpc_client import ServiceClients
+from services.common.identity import (
+    DatabaseRevocations, bind_identity, identity_from_metadata, reset_identity, revocation_handler,
+)
 from services.common.request_context import REQUEST_ID_HEADER, bind_request_id, reset_request_id
 from services.common.settings import Settings, get_settings
+from services.common.tokens import JwksCache, TokenVerifier
+
+REVOKED_EVENT = "ezh.auth.account.revoked.v1"
 
 log = logging.getLogger(__name__)
 
 
 class ServiceInterceptor(grpc.ServerInterceptor):
-    """Request id, one log line per call, and `ServiceError` → rich status."""
+    """Request id, the caller's identity, one log line per call, and `ServiceError` → rich status."""
 
-    def __init__(self, domain: str) -> None:
+    def __init__(self, domain: str, verifier: Callable[[], TokenVerifier | None] = lambda: None) -> None:
         self.domain = domain
+        self.verifier = verifier
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -51,9 +59,11 @@ class ServiceInterceptor(grpc.ServerInterceptor):
         def unary_unary(request, context: grpc.ServicerContext):
             metadata = dict(context.invocation_metadata() or ())
             token = bind_request_id(metadata.get(REQUEST_ID_HEADER))
+            identity_token = bind_identity(None)
             started = time.perf_counter()
             outcome = "OK"
             try:
+                bind_identity(identity_from_metadata(metadata, self.verifier()))
                 return inner(request, context)
             except ServiceError as error:
                 outcome = error.code.name
@@ -68,6 +78,7 @@ class ServiceInterceptor(grpc.ServerInterceptor):
             finally:
                 level = logging.DEBUG if method.startswith("/grpc.health") else logging.INFO
                 log.log(level, "%s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
+                reset_identity(identity_token)
                 reset_request_id(token)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -88,6 +99,18 @@ class ServiceDefinition:
     processed: Table
     register: Callable[[grpc.Server, "ServiceRuntime"], None]
     handlers: dict[str, Handler] = field(default_factory=dict)
+    revoked: Table | None = None  # this service's copy of the revocation list
+    # How the service verifies access tokens; by default with auth's JWKS.
+    verifier_factory: Callable[["ServiceRuntime"], TokenVerifier] | None = None
+
+
+def verifier_with_auth_jwks(runtime: "ServiceRuntime") -> TokenVerifier:
+    """Keys from auth's GetJwks (cached), revocations from the service's own table."""
+    from ezh.auth.v1 import auth_pb2, auth_pb2_grpc
+
+    stub = runtime.clients.stub("auth", auth_pb2_grpc.AuthServiceStub)
+    keys = JwksCache(lambda: stub.GetJwks(auth_pb2.GetJwksRequest(), timeout=2).jwks_json)
+    return TokenVerifier(keys.key, runtime.revocations)
 
 
 class ServiceRuntime:
@@ -106,6 +129,11 @@ class ServiceRuntime:
             batch_size=settings.relay_batch_size,
             interval=settings.relay_interval_seconds,
         )
+        self.clients = ServiceClients(settings)
+        self.revocations = DatabaseRevocations(self.database, definition.revoked) if definition.revoked is not None else None
+        handlers = dict(definition.handlers)
+        if definition.revoked is not None and definition.name in bus.SUBSCRIPTIONS:
+            handlers.setdefault(REVOKED_EVENT, revocation_handler(definition.revoked))
         self.consumer = (
             EventConsumer(
                 definition.name,
@@ -113,17 +141,20 @@ class ServiceRuntime:
                 definition.processed,
                 self.topology,
                 self.connect_bus,
-                definition.handlers,
+                handlers,
             )
-            if definition.handlers
+            if handlers
             else None
         )
+        self.verifier: TokenVerifier | None = None
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=self.name),
-            interceptors=[ServiceInterceptor(definition.name)],
+            interceptors=[ServiceInterceptor(definition.name, lambda: self.verifier)],
         )
         definition.register(self.server, self)
+        if definition.revoked is not None:
+            self.verifier = (definition.verifier_factory or verifier_with_auth_jwks)(self)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (definition.grpc_service_name, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
@@ -198,6 +229,7 @@ class ServiceRuntime:
             thread.join(timeout=5)
         if self._bus_probe is not None:
             self._bus_probe.release()
+        self.clients.close()
         self.database.dispose()
 
     def wait(self) -> None:

@@ -79,3 +79,13 @@ def create_plumbing_tables_v1() -> None:
         sa.Column("response", sa.LargeBinary, nullable=False),
         sa.Column("create_time", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
+
+
+def create_revoked_account_table_v1() -> None:
+    op.create_table(
+        "revoked_account",
+        sa.Column("person_id", sa.String(36), primary_key=True),
+        sa.Column("revoke_time", sa.Float, nullable=False),
+        sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+        sa.Column("record_time", sa.DateTime(timezone=True), nullable=False),
+    )

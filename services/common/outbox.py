@@ -54,11 +54,17 @@ def processed_event_table(metadata: MetaData) -> Table:
     )
 
 
-def plumbing_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
-    """The outbox, processed-event and request-replay tables of every service."""
+def plumbing_tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
+    """The outbox, processed-event, request-replay and revoked-account tables of every service."""
+    from services.common.identity import revoked_account_table
     from services.common.replay import request_replay_table
 
-    return outbox_table(metadata), processed_event_table(metadata), request_replay_table(metadata)
+    return (
+        outbox_table(metadata),
+        processed_event_table(metadata),
+        request_replay_table(metadata),
+        revoked_account_table(metadata),
+    )
 
 
 def record(session: Session, table: Table, event: envelope.Event) -> None:

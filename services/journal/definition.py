@@ -12,6 +12,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.metadata,
     outbox=store.outbox,
     processed=store.processed,
+    revoked=store.revoked,
     register=lambda server, runtime: journal_pb2_grpc.add_JournalServiceServicer_to_server(
         JournalServicer(runtime), server
     ),

@@ -8,7 +8,7 @@ from sqlalchemy import (
 from services.common.outbox import plumbing_tables
 
 metadata = MetaData()
-outbox, processed, replays = plumbing_tables(metadata)
+outbox, processed, replays, revoked = plumbing_tables(metadata)
 
 # Schools as the journal knows them, from ezh.auth.school.created.v1.
 school = Table(

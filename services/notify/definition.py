@@ -12,6 +12,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.metadata,
     outbox=store.outbox,
     processed=store.processed,
+    revoked=store.revoked,
     register=lambda server, runtime: notify_pb2_grpc.add_NotifyServiceServicer_to_server(
         NotifyServicer(runtime), server
     ),

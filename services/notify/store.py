@@ -6,7 +6,7 @@ from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, f
 from services.common.outbox import plumbing_tables
 
 metadata = MetaData()
-outbox, processed, replays = plumbing_tables(metadata)
+outbox, processed, replays, revoked = plumbing_tables(metadata)
 
 # Schools as notify knows them (names for messages), from ezh.auth.school.created.v1.
 school = Table(

@@ -12,6 +12,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.metadata,
     outbox=store.outbox,
     processed=store.processed,
+    revoked=store.revoked,
     register=lambda server, runtime: reports_pb2_grpc.add_ReportsServiceServicer_to_server(
         ReportsServicer(runtime), server
     ),

@@ -6,7 +6,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func
 from services.common.outbox import plumbing_tables
 
 metadata = MetaData()
-outbox, processed, replays = plumbing_tables(metadata)
+outbox, processed, replays, revoked = plumbing_tables(metadata)
 
 school_summary = Table(
     "school_summary",

@@ -11,6 +11,7 @@ DEFINITION = ServiceDefinition(
     metadata=store.metadata,
     outbox=store.outbox,
     processed=store.processed,
+    revoked=store.revoked,
     register=lambda server, runtime: schedule_pb2_grpc.add_ScheduleServiceServicer_to_server(
         ScheduleServicer(runtime), server
     ),
