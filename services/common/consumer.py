@@ -48,6 +48,7 @@ class EventConsumer(ConsumerMixin):
         handlers: dict[str, Handler],
         *,
         retry_delay: float = 0.2,
+        metrics=None,
     ) -> None:
         self.service = service
         self.database = database
@@ -56,6 +57,7 @@ class EventConsumer(ConsumerMixin):
         self._connect = connect
         self.handlers = handlers
         self.retry_delay = retry_delay
+        self.metrics = metrics
         self.connection = connect()
         self.consumer_name = topology.queue_name(service)
 
@@ -80,17 +82,26 @@ class EventConsumer(ConsumerMixin):
             event = envelope.from_json(message.body)
         except envelope.MalformedEvent as error:
             self._dead_letter(message, str(error))
+            self._count("malformed", "dead_lettered")
             return
         handler = self.handlers.get(event.type)
         try:
             self.apply(event, handler)
         except _Duplicate:
             log.info("%s: event %s already handled", self.consumer_name, event.id)
+            self._count(event.type, "duplicate")
         except Exception as error:  # noqa: BLE001 - counted, retried, then dead-lettered
             log.warning("%s: handling %s %s failed: %r", self.consumer_name, event.type, event.id, error)
-            self._retry_or_dead_letter(message, error)
+            outcome = self._retry_or_dead_letter(message, error)
+            self._count(event.type, outcome)
             return
+        else:
+            self._count(event.type, "handled")
         message.ack()
+
+    def _count(self, event_type: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_event(event_type, outcome)
 
     def apply(self, event: envelope.Event, handler: Handler | None) -> None:
         """Record the event id and apply the handler in one transaction."""
@@ -106,16 +117,17 @@ class EventConsumer(ConsumerMixin):
             if handler is not None:
                 handler(session, event)
 
-    def _retry_or_dead_letter(self, message, error: Exception) -> None:
+    def _retry_or_dead_letter(self, message, error: Exception) -> str:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         if attempts >= self.topology.max_attempts:
             self._dead_letter(message, f"{type(error).__name__}: {error}", attempts)
-            return
+            return "dead_lettered"
         time.sleep(min(self.retry_delay * 2 ** (attempts - 1), 5.0))
         self._republish(
             message, self.topology.retry_exchange, self.consumer_name, attempts, f"{type(error).__name__}: {error}"
         )
         message.ack()
+        return "retried"
 
     def _dead_letter(self, message, reason: str, attempts: int | None = None) -> None:
         attempts = attempts or int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1

@@ -28,6 +28,7 @@ from services.common.consumer import EventConsumer, Handler
 from services.common.database import Database
 from services.common.errors import ServiceError, internal_status, to_rpc_status
 from services.common.logging_setup import configure_logging
+from services.common.metrics import RuntimeCollector, ServiceMetrics
 from services.common.outbox import OutboxRelay
 from services.common.grpc_client import ServiceClients
 from services.common.identity import (
@@ -45,9 +46,15 @@ log = logging.getLogger(__name__)
 class ServiceInterceptor(grpc.ServerInterceptor):
     """Request id, the caller's identity, one log line per call, and `ServiceError` → rich status."""
 
-    def __init__(self, domain: str, verifier: Callable[[], TokenVerifier | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        domain: str,
+        verifier: Callable[[], TokenVerifier | None] = lambda: None,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
         self.domain = domain
         self.verifier = verifier
+        self.metrics = metrics
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -76,8 +83,11 @@ class ServiceInterceptor(grpc.ServerInterceptor):
                 log.exception("%s failed", method)
                 context.abort_with_status(rpc_status.to_status(internal_status(self.domain)))
             finally:
+                elapsed = time.perf_counter() - started
                 level = logging.DEBUG if method.startswith("/grpc.health") else logging.INFO
-                log.log(level, "%s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
+                log.log(level, "%s %s %.1fms", method, outcome, elapsed * 1000)
+                if self.metrics is not None:
+                    self.metrics.observe_rpc(method, outcome, elapsed)
                 reset_identity(identity_token)
                 reset_request_id(token)
 
@@ -130,6 +140,9 @@ class ServiceRuntime:
             interval=settings.relay_interval_seconds,
         )
         self.clients = ServiceClients(settings)
+        self.metrics = ServiceMetrics(definition.name)
+        self.metrics.registry.register(RuntimeCollector(self))
+        self.metrics_port: int | None = None
         self.revocations = DatabaseRevocations(self.database, definition.revoked) if definition.revoked is not None else None
         handlers = dict(definition.handlers)
         if definition.revoked is not None and definition.name in bus.SUBSCRIPTIONS:
@@ -142,6 +155,7 @@ class ServiceRuntime:
                 self.topology,
                 self.connect_bus,
                 handlers,
+                metrics=self.metrics,
             )
             if handlers
             else None
@@ -150,7 +164,7 @@ class ServiceRuntime:
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=self.name),
-            interceptors=[ServiceInterceptor(definition.name, lambda: self.verifier)],
+            interceptors=[ServiceInterceptor(definition.name, lambda: self.verifier, self.metrics)],
         )
         definition.register(self.server, self)
         if definition.revoked is not None:
@@ -191,6 +205,14 @@ class ServiceRuntime:
             self._bus_probe = None
             return False
 
+    def queue_depth(self, queue_name: str) -> int | None:
+        """Messages waiting in a queue (a passive declare), None if the bus does not answer."""
+        try:
+            with self.connect_bus() as connection:
+                return Queue(queue_name)(connection.default_channel).queue_declare(passive=True).message_count
+        except Exception:  # noqa: BLE001 - reported as a missing sample
+            return None
+
     def check_readiness(self) -> bool:
         ready = self.database.ping() and self.bus_answers()
         self._set_health(
@@ -211,6 +233,8 @@ class ServiceRuntime:
 
     def start(self) -> None:
         self.server.start()
+        if self.settings.metrics_address:
+            self.metrics_port = self.metrics.serve(self.settings.metrics_address)
         self._spawn("readiness", self._watch_readiness)
         self._spawn("relay", self.relay.run, self._stop)
         if self.consumer is not None:
@@ -230,6 +254,7 @@ class ServiceRuntime:
         if self._bus_probe is not None:
             self._bus_probe.release()
         self.clients.close()
+        self.metrics.close()
         self.database.dispose()
 
     def wait(self) -> None:

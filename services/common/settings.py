@@ -55,20 +55,23 @@ class Settings(BaseSettings):
     # so that load balancers and probes see it first.
     shutdown_drain_seconds: float = Field(default=0.0, ge=0)
 
+    # Where a service exposes Prometheus /metrics (host:port; port 0 = any free port); off when unset.
+    metrics_address: str | None = None
+
     gateway_bind: str = "127.0.0.1:8080"
     gateway_workers: int = Field(default=2, ge=1)
     demo_password: SecretStr | None = None
 
     @field_validator(
         "auth_grpc_address", "journal_grpc_address", "schedule_grpc_address",
-        "notify_grpc_address", "reports_grpc_address", "gateway_bind",
+        "notify_grpc_address", "reports_grpc_address", "gateway_bind", "metrics_address",
     )
     @classmethod
     def _host_and_port(cls, value: str | None) -> str | None:
         if value is None:
             return value
         host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError(f"expected host:port, got {value!r}")
         return value
 

@@ -1,0 +1,40 @@
+"""Every service exposes Prometheus metrics; they show a request after it is made."""
+from __future__ import annotations
+
+import grpc
+import pytest
+import requests
+from ezh.auth.v1 import auth_pb2, auth_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
+
+pytestmark = pytest.mark.integration
+
+
+def _samples(port: int) -> dict[tuple[str, tuple], float]:
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_o1_metrics_show_calls_outbox_and_queues(stack):
+    stack.migrate("auth", "reports")
+    stack.with_settings(metrics_address="127.0.0.1:0")
+    auth = stack.start("auth")
+    reports = stack.start("reports")
+    method = "/ezh.auth.v1.AuthService/ListSchools"
+    key = ("ezh_grpc_requests_total", (("code", "OK"), ("method", method), ("service", "auth")))
+    before = _samples(auth.metrics_port).get(key, 0)
+
+    with grpc.insecure_channel(f"127.0.0.1:{auth.port}") as channel:
+        auth_pb2_grpc.AuthServiceStub(channel).ListSchools(auth_pb2.ListSchoolsRequest(), timeout=5)
+
+    after = _samples(auth.metrics_port)
+    assert after[key] == before + 1
+    assert ("ezh_outbox_pending_events", (("service", "auth"),)) in after
+    assert ("ezh_outbox_oldest_pending_seconds", (("service", "auth"),)) in after
+    report_samples = _samples(reports.metrics_port)
+    queue = stack.topology().dead_queue_name("reports")
+    assert report_samples[("ezh_queue_messages", (("queue", queue), ("service", "reports")))] == 0
