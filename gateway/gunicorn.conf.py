@@ -38,4 +38,4 @@ control_socket_disable = True
 
 def on_starting(server):
     """Application logs (with the request id) go to stderr; workers inherit it."""
-    configure_logging("gateway", _settings.log_level)
+    configure_logging("gateway", _settings.log_level, _settings.log_format)

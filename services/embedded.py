@@ -7,6 +7,7 @@ as processes and stops them all on Ctrl-C.  Running it again keeps the data.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -89,7 +90,9 @@ def _announce_when_ready(settings: Settings, manager: Manager) -> None:
 
 def main() -> int:
     settings = get_settings()
-    configure_logging("embedded", settings.log_level)
+    # People read `make up`'s terminal: plain lines unless JSON is asked for.
+    os.environ.setdefault("EZH_LOG_FORMAT", "text")
+    configure_logging("embedded", settings.log_level, os.environ["EZH_LOG_FORMAT"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not settings.embedded:
         print("services.embedded runs only with EZH_ENVIRONMENT=embedded", file=sys.stderr)

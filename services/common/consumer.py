@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from services.common import events as envelope
 from services.common.bus import Topology
 from services.common.database import Database
+from services.common.tracing import context_from_traceparent, tracer
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,15 @@ class EventConsumer(ConsumerMixin):
             self._dead_letter(message, str(error))
             self._count("malformed", "dead_lettered")
             return
+        with tracer(__name__).start_as_current_span(
+            f"consume {event.type}",
+            context=context_from_traceparent(event.traceparent),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.destination.name": self.consumer_name, "messaging.message.id": event.id},
+        ):
+            self._handle(message, event)
+
+    def _handle(self, message, event: envelope.Event) -> None:
         handler = self.handlers.get(event.type)
         try:
             self.apply(event, handler)
@@ -96,6 +107,7 @@ class EventConsumer(ConsumerMixin):
             self._count(event.type, outcome)
             return
         else:
+            log.info("%s: handled %s %s", self.consumer_name, event.type, event.id)
             self._count(event.type, "handled")
         message.ack()
 

@@ -18,6 +18,8 @@ from cloudevents.v1.http import CloudEvent, from_json as _ce_from_json
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from services.common.tracing import current_traceparent
+
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PATTERN = re.compile(r"^ezh\.[a-z_]+(\.[a-z_]+)+\.v[0-9]+$")
 
@@ -35,6 +37,9 @@ class Event:
     data: dict[str, Any]
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # W3C trace context of the change that raised the event (CloudEvents
+    # distributed-tracing extension).
+    traceparent: str = ""
 
     @property
     def routing_key(self) -> str:
@@ -50,7 +55,10 @@ def new_event(event_type: str, service: str, subject: str, school_id: str, data:
         raise ValueError(f"event type {event_type!r} must look like ezh.<noun>.<verb-past>.v<N>")
     if isinstance(data, Message):
         data = json_format.MessageToDict(data, preserving_proto_field_name=True)
-    return Event(type=event_type, source=f"/ezh/{service}", subject=subject, school_id=school_id or "", data=data)
+    return Event(
+        type=event_type, source=f"/ezh/{service}", subject=subject, school_id=school_id or "", data=data,
+        traceparent=current_traceparent(),
+    )
 
 
 def to_json(event: Event) -> bytes:
@@ -63,6 +71,8 @@ def to_json(event: Event) -> bytes:
         "datacontenttype": "application/json",
         "schoolid": event.school_id,
     }
+    if event.traceparent:
+        attributes["traceparent"] = event.traceparent
     return _ce_to_json(CloudEvent(attributes, event.data))
 
 
@@ -80,6 +90,7 @@ def from_json(body: bytes | str) -> Event:
             school_id=attributes.get("schoolid") or "",
             time=when or dt.datetime.now(dt.UTC),
             data=parsed.data if isinstance(parsed.data, dict) else {},
+            traceparent=attributes.get("traceparent") or "",
         )
     except MalformedEvent:
         raise

@@ -9,6 +9,7 @@ import collections
 import threading
 
 import grpc
+from opentelemetry import propagate
 
 from services.common.request_context import REQUEST_ID_HEADER, current_request_id
 from services.common.settings import Settings
@@ -26,7 +27,7 @@ class _CallDetails(
 class DeadlineAndRequestIdInterceptor(
     grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor
 ):
-    """Sets the default deadline when a call has none; passes the request id on."""
+    """Sets the default deadline when a call has none; passes the request id and trace context on."""
 
     def __init__(self, default_timeout: float) -> None:
         self.default_timeout = default_timeout
@@ -36,6 +37,9 @@ class DeadlineAndRequestIdInterceptor(
         request_id = current_request_id()
         if request_id and not any(key == REQUEST_ID_HEADER for key, _ in metadata):
             metadata.append((REQUEST_ID_HEADER, request_id))
+        trace_headers: dict[str, str] = {}
+        propagate.inject(trace_headers)
+        metadata.extend((key, value) for key, value in trace_headers.items() if key not in dict(metadata))
         return _CallDetails(
             details.method,
             details.timeout if details.timeout is not None else self.default_timeout,

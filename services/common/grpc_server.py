@@ -21,6 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from kombu import Queue
+from opentelemetry.instrumentation.grpc import server_interceptor
 from sqlalchemy import MetaData, Table
 
 from services.common import bus
@@ -37,6 +38,7 @@ from services.common.identity import (
 from services.common.request_context import REQUEST_ID_HEADER, bind_request_id, reset_request_id
 from services.common.settings import Settings, get_settings
 from services.common.tokens import JwksCache, TokenVerifier
+from services.common.tracing import configure_tracing
 
 REVOKED_EVENT = "ezh.auth.account.revoked.v1"
 
@@ -128,6 +130,7 @@ class ServiceRuntime:
         self.definition = definition
         self.settings = settings
         self.name = definition.name
+        configure_tracing(definition.name, settings.otlp_endpoint)
         self.database = Database(settings.database_url(definition.name))
         self.topology = bus.topology_from(settings)
         self.connect_bus = lambda: bus.connect(settings)
@@ -164,7 +167,7 @@ class ServiceRuntime:
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=self.name),
-            interceptors=[ServiceInterceptor(definition.name, lambda: self.verifier, self.metrics)],
+            interceptors=[server_interceptor(), ServiceInterceptor(definition.name, lambda: self.verifier, self.metrics)],
         )
         definition.register(self.server, self)
         if definition.revoked is not None:
@@ -210,7 +213,8 @@ class ServiceRuntime:
         try:
             with self.connect_bus() as connection:
                 return Queue(queue_name)(connection.default_channel).queue_declare(passive=True).message_count
-        except Exception:  # noqa: BLE001 - reported as a missing sample
+        except Exception as error:  # noqa: BLE001 - reported as a missing sample
+            log.warning("%s: cannot read the depth of %s: %s", self.name, queue_name, error)
             return None
 
     def check_readiness(self) -> bool:
@@ -264,7 +268,7 @@ class ServiceRuntime:
 def run_service(definition: ServiceDefinition) -> None:
     """The `python -m services.<name>` entry point."""
     settings = get_settings()
-    configure_logging(definition.name, settings.log_level)
+    configure_logging(definition.name, settings.log_level, settings.log_format)
     runtime = ServiceRuntime(definition, settings)
     runtime.start()
 

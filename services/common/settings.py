@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     environment: Literal["embedded", "district"] = "embedded"
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # OTLP/gRPC collector for traces (e.g. http://otel-collector:4317); tracing exports nothing when unset.
+    otlp_endpoint: str | None = None
 
     auth_database_url: str | None = None
     journal_database_url: str | None = None

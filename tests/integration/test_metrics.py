@@ -7,6 +7,8 @@ import requests
 from ezh.auth.v1 import auth_pb2, auth_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
+from .conftest import wait_for
+
 pytestmark = pytest.mark.integration
 
 
@@ -35,6 +37,7 @@ def test_o1_metrics_show_calls_outbox_and_queues(stack):
     assert after[key] == before + 1
     assert ("ezh_outbox_pending_events", (("service", "auth"),)) in after
     assert ("ezh_outbox_oldest_pending_seconds", (("service", "auth"),)) in after
+    wait_for(reports.check_readiness, what="reports to declare its queues")
     report_samples = _samples(reports.metrics_port)
     queue = stack.topology().dead_queue_name("reports")
     assert report_samples[("ezh_queue_messages", (("queue", queue), ("service", "reports")))] == 0
