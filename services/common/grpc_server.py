@@ -182,6 +182,7 @@ class ServiceRuntime:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._bus_probe = None
+        self._bus_probe_lock = threading.Lock()
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
 
     # health -----------------------------------------------------------------
@@ -191,6 +192,10 @@ class ServiceRuntime:
 
     def bus_answers(self) -> bool:
         """A passive queue declare: a real round trip on AMQP and on SQL."""
+        with self._bus_probe_lock:  # an AMQP connection is not thread-safe
+            return self._probe_bus()
+
+    def _probe_bus(self) -> bool:
         try:
             if self._bus_probe is None:
                 self._bus_probe = self.connect_bus()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import grpc
 import pytest
 import requests
-from ezh.auth.v1 import auth_pb2, auth_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import wait_for
@@ -26,12 +26,12 @@ def test_o1_metrics_show_calls_outbox_and_queues(stack):
     stack.with_settings(metrics_address="127.0.0.1:0")
     auth = stack.start("auth")
     reports = stack.start("reports")
-    method = "/ezh.auth.v1.AuthService/ListSchools"
+    method = "/grpc.health.v1.Health/Check"
     key = ("ezh_grpc_requests_total", (("code", "OK"), ("method", method), ("service", "auth")))
     before = _samples(auth.metrics_port).get(key, 0)
 
     with grpc.insecure_channel(f"127.0.0.1:{auth.port}") as channel:
-        auth_pb2_grpc.AuthServiceStub(channel).ListSchools(auth_pb2.ListSchoolsRequest(), timeout=5)
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
 
     after = _samples(auth.metrics_port)
     assert after[key] == before + 1
