@@ -68,7 +68,8 @@ class Channels:
         with self._lock:
             channel = self._channels.get(address)
             if channel is None:
-                raw = grpc.insecure_channel(address)
+                # round_robin over every address DNS gives (headless Services list each replica).
+                raw = grpc.insecure_channel(address, options=[("grpc.lb_policy_name", "round_robin")])
                 channel = grpc.intercept_channel(raw, DeadlineAndRequestIdInterceptor(self.default_timeout))
                 self._channels[address] = channel
             return channel

@@ -167,6 +167,8 @@ class ServiceRuntime:
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=self.name),
+            # Clients re-resolve and spread over new replicas when connections age out.
+            options=[("grpc.max_connection_age_ms", 300_000), ("grpc.max_connection_age_grace_ms", 30_000)],
             interceptors=[server_interceptor(), ServiceInterceptor(definition.name, lambda: self.verifier, self.metrics)],
         )
         definition.register(self.server, self)
@@ -184,11 +186,16 @@ class ServiceRuntime:
         self._bus_probe = None
         self._bus_probe_lock = threading.Lock()
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.health.set(self.LIVENESS, health_pb2.HealthCheckResponse.SERVING)
 
     # health -----------------------------------------------------------------
     def _set_health(self, status) -> None:
         self.health.set("", status)
         self.health.set(self.definition.grpc_service_name, status)
+
+    # Liveness is the process alone: a database or bus outage makes the
+    # service NOT_SERVING (readiness) but must not get it restarted.
+    LIVENESS = "liveness"
 
     def bus_answers(self) -> bool:
         """A passive queue declare: a real round trip on AMQP and on SQL."""
