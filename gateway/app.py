@@ -10,22 +10,31 @@ signature (`path`, `query`, `body`, `header`) and their answers in
 `responses=`; that declaration is what flask-openapi3 validates requests
 against and what it writes into `/api/v1/openapi.json`. A bad input is
 answered 400 naming the field before the view runs; a failed `call` is
-answered as `gateway.problems` maps it::
+answered as `gateway.problems` maps it.
+
+Every route also declares who may call it (`gateway.access`), directly above
+the function; `create_app` refuses to build an app with a route that does
+not. The view gets the caller's verified identity from `caller()`, and
+`call` passes the caller's token on to the service::
 
     # gateway/marks.py
     from flask_openapi3 import APIBlueprint, Tag
+    from gateway.access import allow, caller
     from gateway.openapi import problem_response
     from gateway.services import call
+    from services.common.roles import Role
 
     marks = APIBlueprint("marks", __name__, url_prefix="/marks", abp_tags=[Tag(name="marks")])
 
     @marks.post("", responses={201: MarkOut, 422: problem_response("A rule forbids the mark")})
+    @allow(Role.SUBJECT_TEACHER)
     def create_mark(body: NewMark):
         '''Put a mark.'''
         reply = call("journal", JournalServiceStub, "CreateMark", body.to_proto())
         return MarkOut.from_proto(reply.mark).model_dump(mode="json"), 201
 
-and `RESOURCES = (marks,)` here.
+and add `marks` to `RESOURCES` here. `python -m gateway.route_table`
+prints the table of routes and roles that the README shows.
 """
 from __future__ import annotations
 
@@ -37,14 +46,23 @@ from flask import Flask, g, jsonify, request
 from flask_openapi3 import APIBlueprint, Info, Tag
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from gateway import access
+from gateway.account import account
+from gateway.activation import activation
 from gateway.health import READINESS_DEADLINE_SECONDS, Liveness, Readiness, check_readiness
+from gateway.jwks import add_jwks_route
 from gateway.openapi import GatewayOpenAPI
 from gateway.problems import ProblemError, problem_from_http_exception, problem_from_rpc_error
+from gateway.schools import schools
 from gateway.services import Backends, backends, install
+from gateway.sign_in import sign_in
+from gateway.staff import staff
+from gateway.tokens import auth_verifier
 from gateway.validation import validation_error_response
 from services.common.grpc_client import ServiceClients
 from services.common.request_context import bind_request_id, current_request_id, reset_request_id
 from services.common.settings import Settings, get_settings
+from services.common.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +71,7 @@ OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
 REQUEST_ID_HTTP_HEADER = "X-Request-ID"
 
 # Resource blueprints mounted under API_PREFIX.
-RESOURCES: tuple[APIBlueprint, ...] = ()
+RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation)
 
 # An incoming request id is reused only if it is short and printable: it is
 # echoed in a header, written to logs and sent on as gRPC metadata.
@@ -62,10 +80,21 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _HEALTH_TAG = Tag(name="health", description="Probes for the orchestrator")
 
 
-def create_app(settings: Settings | None = None, clients: ServiceClients | None = None) -> Flask:
-    """Build the gateway app. Opens no connection: gRPC channels open on first use."""
+def create_app(
+    settings: Settings | None = None,
+    clients: ServiceClients | None = None,
+    verifier: TokenVerifier | None = None,
+) -> Flask:
+    """Build the gateway app. Opens no connection: gRPC channels open on first use.
+
+    `verifier` checks access tokens; by default its keys and revocation list
+    come from the auth service (`gateway.tokens.auth_verifier`), read on the
+    first request that needs them. Raises `gateway.access.UndeclaredRoutes`
+    if a route does not declare who may call it.
+    """
     settings = settings or get_settings()
     clients = clients or ServiceClients(settings)
+    app_backends = Backends(settings, clients)
     app = GatewayOpenAPI(
         __name__,
         info=Info(
@@ -79,18 +108,22 @@ def create_app(settings: Settings | None = None, clients: ServiceClients | None 
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    install(app, Backends(settings, clients))
+    install(app, app_backends)
 
     _install_request_id(app)
+    # Credentials and roles are checked before the body is even parsed.
+    access.install(app, verifier or auth_verifier(app_backends))
     app.before_request(_reject_malformed_json)
     _install_error_handlers(app)
     _add_health_routes(app, min(READINESS_DEADLINE_SECONDS, settings.grpc_deadline_seconds))
+    add_jwks_route(app)
 
     api = APIBlueprint("api_v1", __name__, url_prefix=API_PREFIX)
     for resource in RESOURCES:
         api.register_api(resource)
     app.register_api(api)
-    app.add_url_rule(OPENAPI_PATH, "openapi_json", lambda: jsonify(app.api_doc))
+    app.add_url_rule(OPENAPI_PATH, "openapi_json", access.allow_anonymous(lambda: jsonify(app.api_doc)))
+    access.check_declarations(app)
     return app
 
 
@@ -137,11 +170,13 @@ def _add_health_routes(app: GatewayOpenAPI, readiness_timeout: float) -> None:
     no_store = {"Cache-Control": "no-store"}
 
     @app.get("/healthz", operation_id="healthz", tags=[_HEALTH_TAG], responses={200: Liveness})
+    @access.allow_anonymous
     def healthz():
         """Liveness: the process answers; nothing else is called."""
         return Liveness().model_dump(), 200, no_store
 
     @app.get("/readyz", operation_id="readyz", tags=[_HEALTH_TAG], responses={200: Readiness, 503: Readiness})
+    @access.allow_anonymous
     def readyz():
         """Readiness: 200 only while all five services report SERVING."""
         readiness = check_readiness(backends().clients, readiness_timeout)

@@ -8,6 +8,12 @@
 
 A failed call raises `ProblemError` (mapped as `gateway.problems` describes),
 which the app answers as problem+json; the route needs no try/except.
+
+Every call made while serving a request carries the caller's credentials
+and origin (`gateway.access.caller_metadata`): the access token as
+`authorization: Bearer <jwt>` on signed-in routes, and where the request
+came from (`x-client-address`, `x-client-user-agent`). The service verifies
+the token itself and decides by object.
 """
 from __future__ import annotations
 
@@ -16,8 +22,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import grpc
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
+from gateway.access import caller_metadata
 from gateway.problems import problem_from_rpc_error
 from services.common.grpc_client import ServiceClients
 from services.common.settings import Settings
@@ -68,10 +75,15 @@ def call(
     """Call `service`'s unary `method_name`; a gRPC error becomes a `ProblemError`.
 
     Without `timeout` the call gets the default deadline from the settings;
-    the request id is passed on by the channel.
+    the request id is passed on by the channel; the caller's metadata is
+    added unless `metadata` already sets the same keys.
     """
     method = getattr(backends().stub(service, stub_class), method_name)
+    sent = list(metadata or ())
+    if has_request_context():
+        given = {key for key, _ in sent}
+        sent.extend((key, value) for key, value in caller_metadata() if key not in given)
     try:
-        return method(request, timeout=timeout, metadata=tuple(metadata or ()))
+        return method(request, timeout=timeout, metadata=tuple(sent))
     except grpc.RpcError as error:
         raise problem_from_rpc_error(error, service) from error

@@ -1,5 +1,10 @@
-"""The demo district's schools, people with accounts, and their roles."""
+"""The demo district's schools, people with accounts, and their roles.
+
+Demo accounts are activated accounts with the demo password.
+"""
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import select
 
@@ -13,6 +18,9 @@ from services.common.demo import District, demo_id
 
 def seed_demo(database: Database, district: District, password: str) -> bool:
     """Write the demo data once; False if it is there already."""
+    now = dt.datetime.now(dt.UTC)
+    # One hash for the one shared demo password (seeding stays fast).
+    password_hash = hash_password(password)
     with database.transaction() as session:
         if session.scalar(select(store.school.c.id).where(store.school.c.id == district.schools[0].id)):
             return False
@@ -30,7 +38,7 @@ def seed_demo(database: Database, district: District, password: str) -> bool:
             session.execute(
                 store.account.insert().values(
                     id=demo_id("account", account.login), person_id=person.id, login=account.login,
-                    password_hash=hash_password(password),
+                    password_hash=password_hash, activate_time=now, password_change_time=now,
                 )
             )
             for role, class_id in account.roles:

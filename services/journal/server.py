@@ -10,6 +10,8 @@ from sqlalchemy import and_, func, select
 from services.common import outbox, paging, replay
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import new_event
+from services.common.identity import require_identity
+from services.common.roles import STAFF_ROLES
 from services.common.validation import identifier
 from services.journal import store
 
@@ -89,6 +91,48 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
         return journal_pb2.ListClassesResponse(
             classes=[_class_message(row) for row in rows[:size]],
             next_page_token=paging.next_token(offset, size, len(rows)),
+        )
+
+    def ListClassMembers(self, request, context):
+        identity = require_identity()
+        class_id = identifier("class_id", request.class_id)
+        not_found = NotFound("Класс не найден", reason="CLASS_NOT_FOUND", field="class_id")
+        with self.database.session() as session:
+            row = session.execute(_class_query().where(store.school_class.c.id == class_id)).first()
+            # Staff of the class's school only; another school's class answers like a missing one.
+            staff_schools = {grant.school_id for grant in identity.roles if grant.role in STAFF_ROLES}
+            if row is None or row.school_id not in staff_schools:
+                raise not_found
+            students = session.execute(
+                select(store.student)
+                .join(store.enrollment, store.enrollment.c.student_id == store.student.c.id)
+                .where(store.enrollment.c.class_id == class_id, store.enrollment.c.end_date.is_(None))
+                .order_by(store.student.c.last_name, store.student.c.first_name, store.student.c.middle_name,
+                          store.student.c.id)
+            ).all()
+            links = session.execute(
+                select(store.guardian, store.guardianship.c.student_id, store.guardianship.c.relation)
+                .join(store.guardianship, store.guardianship.c.guardian_id == store.guardian.c.id)
+                .where(store.guardianship.c.student_id.in_([student.id for student in students]))
+                .order_by(store.guardian.c.last_name, store.guardian.c.first_name, store.guardian.c.id)
+            ).all()
+        guardians: dict[str, list] = {}
+        for link in links:
+            guardians.setdefault(link.student_id, []).append(
+                journal_pb2.Guardian(
+                    id=link.id, last_name=link.last_name, first_name=link.first_name,
+                    middle_name=link.middle_name or "", relation=link.relation,
+                )
+            )
+        return journal_pb2.ListClassMembersResponse(
+            school_class=_class_message(row),
+            students=[
+                journal_pb2.ClassStudent(
+                    id=student.id, last_name=student.last_name, first_name=student.first_name,
+                    middle_name=student.middle_name or "", guardians=guardians.get(student.id, []),
+                )
+                for student in students
+            ],
         )
 
 

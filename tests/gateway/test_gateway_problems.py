@@ -5,23 +5,10 @@ import logging
 
 import grpc
 import pytest
-from gateway_fakes import unused_address
+from gateway_fakes import assert_problem, unused_address
 
 from gateway.problems import http_status_for
 
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status: int, reason: str) -> dict:
-    assert response.status_code == status
-    assert response.mimetype == PROBLEM
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["reason"] == reason
-    assert body["type"] == "urn:ezh:problem:" + reason.lower().replace("_", "-")
-    assert body["title"] and body["detail"]
-    assert response.headers["X-Request-ID"]
-    return body
 
 
 def test_unknown_route_is_404_problem(client):

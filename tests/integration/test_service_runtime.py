@@ -55,11 +55,19 @@ def test_o2_shutdown_turns_not_serving_first_and_finishes_calls(stack):
         lambda: _health(runtime) == health_pb2.HealthCheckResponse.NOT_SERVING, timeout=1, what="NOT_SERVING"
     )
     with grpc.insecure_channel(f"127.0.0.1:{runtime.port}") as channel:
-        schools = auth_pb2_grpc.AuthServiceStub(channel).ListSchools(auth_pb2.ListSchoolsRequest(), timeout=2)
+        jwks = auth_pb2_grpc.AuthServiceStub(channel).GetJwks(auth_pb2.GetJwksRequest(), timeout=2)
 
     assert status_while_draining
-    assert list(schools.schools) == []
+    assert '"keys"' in jwks.jwks_json
     stopping.join(timeout=10)
     assert not stopping.is_alive()
     with pytest.raises(grpc.RpcError):
         _health(runtime)
+
+
+def test_o2_liveness_stays_serving_while_the_database_is_away(stack, tmp_path):
+    stack.with_settings(auth_database_url=f"sqlite:///{tmp_path / 'missing' / 'auth.sqlite'}")
+    runtime = stack.start("auth")
+
+    assert runtime.check_readiness() is False
+    assert _health(runtime, "liveness") == health_pb2.HealthCheckResponse.SERVING
