@@ -8,12 +8,12 @@ PROTOS := $(shell find protos -name '*.proto')
 PROTOS_STAMP := $(GEN)/.stamp
 BUF := build/tools/node_modules/.bin/buf
 
-.PHONY: up test protos lint lint-protos migrate unit integration clean
+.PHONY: up test protos lint lint-protos lint-python migrate unit integration clean
 
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
 
-test: $(INSTALLED) $(PROTOS_STAMP) lint-protos
+test: $(INSTALLED) $(PROTOS_STAMP) lint-protos lint-python
 	$(PY) -m pytest
 
 unit: $(INSTALLED) $(PROTOS_STAMP)
@@ -24,7 +24,10 @@ migrate: $(INSTALLED) $(PROTOS_STAMP)
 
 protos: $(PROTOS_STAMP)
 
-lint: lint-protos
+lint: lint-protos lint-python
+
+lint-python: $(INSTALLED)
+	$(PY) -m ruff check services gateway tests
 
 # The virtual environment with the project and its test tools; the two .pth
 # files put the source tree and the generated protobuf code on sys.path.

@@ -40,7 +40,7 @@ from flask import Flask, current_app, g, request
 
 from gateway.problems import ProblemError
 from gateway.web_session import ACCESS_COOKIE, check_csrf
-from services.common.identity import bearer_metadata
+from services.common.identity import CLIENT_ADDRESS_HEADER, CLIENT_USER_AGENT_HEADER, bearer_metadata
 from services.common.roles import ROLE_TITLES, Role
 from services.common.tokens import Identity, InvalidToken, TokenVerifier
 
@@ -51,8 +51,8 @@ VERIFIER_EXTENSION_KEY = "ezh_verifier"
 
 # Where the request came from, passed on to every service call (for the
 # audit log and throttling). Values are printable ASCII, as gRPC requires.
-CLIENT_ADDRESS_METADATA = "x-client-address"
-CLIENT_USER_AGENT_METADATA = "x-client-user-agent"
+CLIENT_ADDRESS_METADATA = CLIENT_ADDRESS_HEADER
+CLIENT_USER_AGENT_METADATA = CLIENT_USER_AGENT_HEADER
 USER_AGENT_MAX_LENGTH = 300
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

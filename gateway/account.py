@@ -14,16 +14,18 @@ from __future__ import annotations
 import datetime as dt
 
 from ezh.auth.v1 import auth_pb2
+from ezh.journal.v1 import journal_pb2, journal_pb2_grpc
 from flask import Response, g
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from gateway.access import allow, allow_signed_in
+from gateway.access import allow, allow_signed_in, caller
 from gateway.auth_models import (
     OTP_MAX_LENGTH, PASSWORD_MAX_LENGTH, PersonOut, RequestModel, RoleGrantOut, TotpEnrollmentOut, call_auth,
     grants_from_proto, time_from_proto,
 )
 from gateway.openapi import problem_response
+from gateway.services import call
 from gateway.web_session import clear_session_cookies, set_access_cookie
 from services.common.roles import STAFF_ROLES, Role
 
@@ -101,13 +103,24 @@ def me():
 
     Person, school and roles come from the auth service (`GetMe`). A
     parent's children are the students the journal service records them as
-    guardian of (it keeps class lists and guardianships, J1); the journal's
-    API has no call that lists them yet, so `children` is empty until it does.
+    guardian of (it keeps class lists and guardianships, J1): `ListMyChildren`.
     """
     reply = call_auth("GetMe", auth_pb2.GetMeRequest())
     person = PersonOut.from_proto(reply.person)
     school = SchoolRef(id=reply.person.school_id, name=reply.school_name) if reply.person.school_id else None
-    out = MeOut(person=person, school=school, roles=grants_from_proto(reply.person.roles), children=[])
+    children = []
+    if caller().has_role(Role.PARENT):
+        listed = call("journal", journal_pb2_grpc.JournalServiceStub, "ListMyChildren", journal_pb2.ListMyChildrenRequest())
+        children = [
+            Child(
+                id=child.student_id,
+                full_name=" ".join(part for part in (child.last_name, child.first_name, child.middle_name) if part),
+                class_id=child.class_id or None,
+                class_name=child.class_name or None,
+            )
+            for child in listed.children
+        ]
+    out = MeOut(person=person, school=school, roles=grants_from_proto(reply.person.roles), children=children)
     return out.model_dump(mode="json"), 200, {"Cache-Control": "no-store"}
 
 

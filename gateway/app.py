@@ -45,6 +45,7 @@ import grpc
 from flask import Flask, g, jsonify, request
 from flask_openapi3 import APIBlueprint, Info, Tag
 from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import access
 from gateway.account import account
@@ -107,6 +108,10 @@ def create_app(
         validation_error_callback=validation_error_response,
     )
     app.json.ensure_ascii = False
+    if settings.gateway_trusted_proxies:
+        # The client's address (throttling, sessions, audit) and scheme (Secure cookies) come from the proxies.
+        hops = settings.gateway_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.json.sort_keys = False
     install(app, app_backends)
 

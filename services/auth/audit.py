@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services.auth import store
+from services.common.identity import CLIENT_ADDRESS_HEADER, CLIENT_USER_AGENT_HEADER
 
 SIGN_IN_SUCCEEDED = "sign_in.succeeded"
 SIGN_IN_FAILED = "sign_in.failed"
 SIGN_IN_ACTIONS = (SIGN_IN_SUCCEEDED, SIGN_IN_FAILED)
-ADDRESS_METADATA = "x-client-address"
-USER_AGENT_METADATA = "x-client-user-agent"
+ADDRESS_METADATA = CLIENT_ADDRESS_HEADER
+USER_AGENT_METADATA = CLIENT_USER_AGENT_HEADER
 
 
 @dataclass(frozen=True)

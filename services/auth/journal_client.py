@@ -11,13 +11,8 @@ from dataclasses import dataclass
 import grpc
 from ezh.journal.v1 import journal_pb2, journal_pb2_grpc
 
-from services.common.errors import NotFound, ServiceError, Unauthenticated, read_rpc_error
+from services.common.errors import NotFound, Unauthenticated, Unavailable, read_rpc_error
 from services.common.identity import bearer_metadata
-
-
-class Unavailable(ServiceError):
-    code = grpc.StatusCode.UNAVAILABLE
-    default_reason = "JOURNAL_UNAVAILABLE"
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ class ClassDirectory:
                 raise class_not_found() from None
             if remote.code is grpc.StatusCode.UNAUTHENTICATED:
                 raise Unauthenticated("Сеанс недействителен или истёк, войдите снова", reason="INVALID_TOKEN") from None
-            raise Unavailable("Журнал временно недоступен, повторите позже") from None
+            raise Unavailable("Журнал временно недоступен, повторите позже", reason="JOURNAL_UNAVAILABLE") from None
         students = tuple(
             Member(student.id, student.last_name, student.first_name, student.middle_name)
             for student in reply.students

@@ -12,22 +12,16 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-import grpc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.auth import rules, store
 from services.auth.keys import aware
-from services.common.errors import ServiceError
+from services.common.errors import ResourceExhausted
 
 LOGIN = "login"
 ACTIVATE = "activate"
 KEEP_ATTEMPTS = dt.timedelta(days=1)
-
-
-class TooManyAttempts(ServiceError):
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
-    default_reason = "TOO_MANY_ATTEMPTS"
 
 
 @dataclass(frozen=True)
@@ -76,9 +70,10 @@ class Throttle:
             session.execute(delete(table).where(table.c.time < now - KEEP_ATTEMPTS))
 
 
-def too_many_attempts(until: dt.datetime, now: dt.datetime) -> TooManyAttempts:
+def too_many_attempts(until: dt.datetime, now: dt.datetime) -> ResourceExhausted:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return TooManyAttempts(
+    return ResourceExhausted(
         f"Слишком много неудачных попыток. Повторите через {minutes} мин.",
+        reason="TOO_MANY_ATTEMPTS",
         retry_after_seconds=str(max(1, math.ceil((until - now).total_seconds()))),
     )

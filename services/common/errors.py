@@ -63,6 +63,20 @@ class AlreadyExists(ServiceError):
     default_reason = "ALREADY_EXISTS"
 
 
+class ResourceExhausted(ServiceError):
+    """Too many attempts or too much asked; the caller may try again later."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    default_reason = "RESOURCE_EXHAUSTED"
+
+
+class Unavailable(ServiceError):
+    """Something this service depends on does not answer now."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+    default_reason = "UNAVAILABLE"
+
+
 def to_rpc_status(error: ServiceError, domain: str) -> status_pb2.Status:
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)
     detail = any_pb2.Any()

@@ -19,6 +19,9 @@ from services.common.roles import Role
 from services.common.tokens import Identity, InvalidToken, TokenVerifier
 
 AUTHORIZATION_HEADER = "authorization"
+# Where the gateway says who is on the other end (for audit, throttling and sessions).
+CLIENT_ADDRESS_HEADER = "x-client-address"
+CLIENT_USER_AGENT_HEADER = "x-client-user-agent"
 
 _identity: contextvars.ContextVar[Identity | None] = contextvars.ContextVar("ezh_identity", default=None)
 

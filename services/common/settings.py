@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     gateway_bind: str = "127.0.0.1:8080"
     gateway_workers: int = Field(default=2, ge=1)
+    # How many reverse proxies in front of the gateway to trust for X-Forwarded-For/-Proto (0: none).
+    gateway_trusted_proxies: int = Field(default=0, ge=0, le=5)
     demo_password: SecretStr | None = None
 
     @field_validator(

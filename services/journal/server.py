@@ -11,7 +11,7 @@ from services.common import outbox, paging, replay
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import new_event
 from services.common.identity import require_identity
-from services.common.roles import STAFF_ROLES
+from services.common.roles import STAFF_ROLES, Role
 from services.common.validation import identifier
 from services.journal import store
 
@@ -133,6 +133,36 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 )
                 for student in students
             ],
+        )
+
+
+    def ListMyChildren(self, request, context):
+        """A guardian's children with their current class (A5: only their own)."""
+        identity = require_identity(Role.PARENT)
+        student, school_class = store.student, store.school_class
+        enrolled = and_(store.enrollment.c.student_id == student.c.id, store.enrollment.c.end_date.is_(None))
+        with self.database.session() as session:
+            rows = session.execute(
+                select(
+                    student.c.id, student.c.last_name, student.c.first_name, student.c.middle_name,
+                    student.c.school_id, store.guardianship.c.relation,
+                    school_class.c.id.label("class_id"), school_class.c.grade, school_class.c.letter,
+                )
+                .join(store.guardianship, store.guardianship.c.student_id == student.c.id)
+                .outerjoin(store.enrollment, enrolled)
+                .outerjoin(school_class, school_class.c.id == store.enrollment.c.class_id)
+                .where(store.guardianship.c.guardian_id == identity.person_id)
+                .order_by(student.c.last_name, student.c.first_name, student.c.id)
+            ).all()
+        return journal_pb2.ListMyChildrenResponse(
+            children=[
+                journal_pb2.Child(
+                    student_id=row.id, last_name=row.last_name, first_name=row.first_name,
+                    middle_name=row.middle_name or "", school_id=row.school_id, relation=row.relation,
+                    class_id=row.class_id or "", class_name=f"{row.grade}{row.letter}" if row.class_id else "",
+                )
+                for row in rows
+            ]
         )
 
 

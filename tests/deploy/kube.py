@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import yaml
 

@@ -16,6 +16,7 @@ from grpc_status import rpc_status
 from pydantic import BaseModel, Field
 
 from ezh.auth.v1 import auth_pb2, auth_pb2_grpc
+from ezh.journal.v1 import journal_pb2, journal_pb2_grpc
 from gateway.access import allow_anonymous
 from gateway.app import create_app
 from gateway.services import backends, call
@@ -327,6 +328,19 @@ class FakeAuth(FailingAuth):
         return reply
 
 
+class FakeJournal(journal_pb2_grpc.JournalServiceServicer):
+    """The journal as far as the gateway's account routes ask it: a parent's children."""
+
+    def ListMyChildren(self, request, context):
+        metadata = dict(context.invocation_metadata())
+        if not metadata.get("authorization", "").startswith("Bearer "):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
+        return journal_pb2.ListMyChildrenResponse(
+            children=[journal_pb2.Child(student_id=PEOPLE["student"].id, last_name="Волкова", first_name="Дарья",
+                                        school_id=SCHOOL_ID, class_id=CLASS_5A, class_name="5А", relation="mother")]
+        )
+
+
 @dataclass
 class FakeServices:
     servers: dict[str, grpc.Server] = field(default_factory=dict)
@@ -347,6 +361,8 @@ class FakeServices:
             health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
             if name == "auth":
                 auth_pb2_grpc.add_AuthServiceServicer_to_server(fakes.auth, server)
+            if name == "journal":
+                journal_pb2_grpc.add_JournalServiceServicer_to_server(FakeJournal(), server)
             port = server.add_insecure_port("127.0.0.1:0")
             server.start()
             fakes.servers[name], fakes.health[name] = server, servicer

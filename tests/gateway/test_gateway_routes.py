@@ -243,3 +243,26 @@ def test_me_returns_the_person_school_roles_and_children(api, signing_key):
     ]
     assert body["roles"][1]["class_id"] is not None
     assert body["children"] == []
+
+
+def test_a2_forwarded_address_is_trusted_only_through_configured_proxies():
+    from flask import request
+
+    from gateway.access import allow_anonymous
+    from gateway.app import create_app
+    from services.common.settings import Settings
+
+    def remote(settings):
+        app = create_app(settings)
+
+        @app.get("/probe-address")
+        @allow_anonymous
+        def probe_address():
+            return {"address": request.remote_addr}
+
+        client = app.test_client()
+        headers = {"X-Forwarded-For": "198.51.100.7"}
+        return client.get("/probe-address", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"}).get_json()
+
+    assert remote(Settings())["address"] == "10.0.0.2"
+    assert remote(Settings(gateway_trusted_proxies=1))["address"] == "198.51.100.7"

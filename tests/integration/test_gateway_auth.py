@@ -11,6 +11,7 @@ import pytest
 
 from gateway.app import create_app
 from services.auth.seed import seed_demo
+from services.journal.seed import seed_demo as seed_journal
 from services.common.database import Database
 from services.common.demo import build_district
 
@@ -29,13 +30,18 @@ def _problem(response, status: int) -> dict:
 def gateway(stack):
     """A gateway in front of a real auth service holding the demo district."""
     stack.migrate("auth", "journal")
-    database = Database(stack.settings.database_url("auth"))
-    try:
-        seed_demo(database, build_district(), PASSWORD)
-    finally:
-        database.dispose()
+    district = build_district()
+    for service, seed in (("auth", lambda db: seed_demo(db, district, PASSWORD)),
+                          ("journal", lambda db: seed_journal(db, district))):
+        database = Database(stack.settings.database_url(service))
+        try:
+            seed(database)
+        finally:
+            database.dispose()
     auth = stack.start("auth")
-    app = create_app(stack.settings.model_copy(update={"auth_grpc_address": f"127.0.0.1:{auth.port}"}))
+    stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
+    journal = stack.start("journal")
+    app = create_app(stack.settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}"}))
     app.testing = True
     yield app
     app.extensions["ezh"].clients.close()
@@ -73,11 +79,23 @@ def test_a_demo_parent_signs_in_with_cookies_and_the_browser_needs_the_csrf_head
     assert "access_token" not in body
     assert me.status_code == 200, me.get_data(as_text=True)
     assert me.get_json()["person"]["login"] == "parent"
-    assert "children" in me.get_json()
     assert _problem(forged, 403)["reason"] == "CSRF_TOKEN_INVALID"
     assert _problem(staff, 403)["reason"] == "ROLE_REQUIRED"
     sessions = browser.get("/api/v1/me/sessions").get_json()["sessions"]
     assert [session["current"] for session in sessions] == [True]
+
+
+def test_a5_parent_sees_own_children_in_me(gateway):
+    client = gateway.test_client()
+    parent = {"Authorization": f"Bearer {sign_in(client, 'parent')['access_token']}"}
+    student = {"Authorization": f"Bearer {sign_in(client, 'student')['access_token']}"}
+
+    children = client.get("/api/v1/me", headers=parent).get_json()["children"]
+    own = client.get("/api/v1/me", headers=student).get_json()
+
+    assert sorted(child["class_name"] for child in children) == ["5А", "9Б"]
+    assert own["person"]["id"] in {child["id"] for child in children}
+    assert own["children"] == []
 
 
 def test_refresh_rotates_the_tokens_and_reusing_the_old_one_is_refused(gateway):
