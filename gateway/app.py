@@ -45,6 +45,7 @@ import grpc
 from flask import Flask, g, jsonify, request
 from flask_openapi3 import APIBlueprint, Info, Tag
 from werkzeug.exceptions import BadRequest, HTTPException
+from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import access
@@ -52,6 +53,7 @@ from gateway.account import account
 from gateway.activation import activation
 from gateway.health import READINESS_DEADLINE_SECONDS, Liveness, Readiness, check_readiness
 from gateway.jwks import add_jwks_route
+from gateway import metrics
 from gateway.openapi import GatewayOpenAPI
 from gateway.problems import ProblemError, problem_from_http_exception, problem_from_rpc_error
 from gateway.schools import schools
@@ -63,6 +65,7 @@ from gateway.validation import validation_error_response
 from services.common.grpc_client import ServiceClients
 from services.common.request_context import bind_request_id, current_request_id, reset_request_id
 from services.common.settings import Settings, get_settings
+from services.common.tracing import configure_tracing
 from services.common.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -116,6 +119,11 @@ def create_app(
     install(app, app_backends)
 
     _install_request_id(app)
+    metrics.install(app)
+    configure_tracing("gateway", settings.otlp_endpoint)
+    # A server span per request, continuing the caller's `traceparent`; `call`
+    # passes the trace context on to the services.
+    FlaskInstrumentor().instrument_app(app, excluded_urls="healthz,readyz")
     # Credentials and roles are checked before the body is even parsed.
     access.install(app, verifier or auth_verifier(app_backends))
     app.before_request(_reject_malformed_json)

@@ -7,11 +7,18 @@ no gRPC channel (they do not survive `fork()`) is ever shared with the
 master. Channels then open on a worker's first call to a service.
 """
 import math
+import os
+import tempfile
 
 from services.common.logging_setup import configure_logging
 from services.common.settings import get_settings
 
 _settings = get_settings()
+
+if _settings.metrics_address:
+    # Workers write their samples here (before anything imports prometheus_client);
+    # the master serves the sum on EZH_METRICS_ADDRESS (see when_ready).
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ezh-gateway-metrics-"))
 
 bind = [_settings.gateway_bind]
 workers = _settings.gateway_workers
@@ -39,3 +46,23 @@ control_socket_disable = True
 def on_starting(server):
     """Application logs (with the request id) go to stderr; workers inherit it."""
     configure_logging("gateway", _settings.log_level, _settings.log_format)
+
+
+def when_ready(server):
+    """Serve the workers' summed metrics on EZH_METRICS_ADDRESS, off the public port."""
+    if not _settings.metrics_address:
+        return
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    host, _, port = _settings.metrics_address.rpartition(":")
+    start_http_server(int(port), addr=host, registry=registry)
+
+
+def child_exit(server, worker):
+    if _settings.metrics_address:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

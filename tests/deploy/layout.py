@@ -16,6 +16,7 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 SECRET_EXAMPLE = K8S / "secret.example.yaml"
 
 GRPC_PORT = 50051
+METRICS_PORT = 9100
 GATEWAY_PORT = 8080
 
 # Who calls whom over gRPC: the NetworkPolicies must allow exactly this.

@@ -18,7 +18,7 @@ import yaml
 from services.common.settings import SERVICES
 from tests.deploy import kube
 from tests.deploy.layout import (
-    DEPLOY, GATEWAY_PORT, GRPC_CALLERS, GRPC_PORT, K8S, QUEUE_SCALED, SECRET_EXAMPLE, grpc_service_names,
+    DEPLOY, GATEWAY_PORT, GRPC_CALLERS, GRPC_PORT, K8S, METRICS_PORT, QUEUE_SCALED, SECRET_EXAMPLE, grpc_service_names,
     validate_settings,
 )
 
@@ -167,10 +167,13 @@ def test_services_listen_on_50051_with_grpc_probes(kustomization):
         for other in SERVICES:
             if other != name:
                 assert env[f"EZH_{other.upper()}_GRPC_ADDRESS"] == f"{other}:{GRPC_PORT}"
-        assert {port["containerPort"] for port in container["ports"]} == {GRPC_PORT}
+        assert {port["containerPort"] for port in container["ports"]} == {GRPC_PORT, METRICS_PORT}
+        assert env["EZH_METRICS_ADDRESS"] == f"0.0.0.0:{METRICS_PORT}"
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"]["port"] == GRPC_PORT, f"{name} {probe}"
         assert container["readinessProbe"]["grpc"]["service"] == names[name]
+        # Liveness is the process alone: an outage of the database or the bus must not restart pods.
+        assert container["livenessProbe"]["grpc"]["service"] == "liveness"
         # Only its own database: no service reads another's tables.
         databases = {key for key in env if key.endswith("_DATABASE_URL")}
         assert databases == {f"EZH_{name.upper()}_DATABASE_URL"}, name

@@ -331,8 +331,11 @@ class FakeAuth(FailingAuth):
 class FakeJournal(journal_pb2_grpc.JournalServiceServicer):
     """The journal as far as the gateway's account routes ask it: a parent's children."""
 
+    seen_metadata: list[dict[str, str]] = []
+
     def ListMyChildren(self, request, context):
         metadata = dict(context.invocation_metadata())
+        self.seen_metadata.append(metadata)
         if not metadata.get("authorization", "").startswith("Bearer "):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "no token")
         return journal_pb2.ListMyChildrenResponse(

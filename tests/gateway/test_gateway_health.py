@@ -149,3 +149,18 @@ def test_request_id_is_passed_on_to_the_service(client, fake_services):
     client.post("/api/v1/probe/schools", json={"name": "ok", "short_name": "s"}, headers={"X-Request-ID": "trace-7"})
 
     assert fake_services.auth.seen_request_ids == ["trace-7"]
+
+
+def test_o1_gateway_counts_requests_per_route_and_status(app):
+    from prometheus_client import REGISTRY
+
+    def served(status: str) -> float:
+        return REGISTRY.get_sample_value(
+            "ezh_http_requests_total", {"route": "/healthz", "method": "GET", "status": status}
+        ) or 0.0
+
+    before = served("200")
+
+    app.test_client().get("/healthz")
+
+    assert served("200") == before + 1
