@@ -8,7 +8,7 @@ PROTOS := $(shell find protos -name '*.proto')
 PROTOS_STAMP := $(GEN)/.stamp
 BUF := build/tools/node_modules/.bin/buf
 
-.PHONY: up test protos lint lint-protos lint-python migrate unit integration clean
+.PHONY: up test protos lint lint-protos lint-python lock migrate unit integration clean
 
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
@@ -31,9 +31,10 @@ lint-python: $(INSTALLED)
 
 # The virtual environment with the project and its test tools; the two .pth
 # files put the source tree and the generated protobuf code on sys.path.
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) -c 'import sysconfig, pathlib; site = pathlib.Path(sysconfig.get_paths()["purelib"]); \
 	  (site / "ezh-protos.pth").write_text("$(CURDIR)/$(GEN)\n")'
 	touch $@
@@ -52,6 +53,15 @@ $(BUF):
 
 lint-protos: $(BUF)
 	cd protos && ../$(BUF) lint
+
+# Pinned dependencies: requirements.lock (the image) and requirements-dev.lock
+# (make test: the same pins plus the test tools). Run after editing pyproject.toml.
+lock: $(INSTALLED)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra test \
+	  --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) build
