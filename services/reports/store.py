@@ -16,3 +16,6 @@ school_summary = Table(
     Column("class_count", Integer, nullable=False, server_default="0"),
     Column("update_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# Everything built from events: emptied by `python -m services.reports rebuild-read-model`.
+READ_MODEL = (school_summary,)
