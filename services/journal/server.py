@@ -1,19 +1,22 @@
 """JournalService: proto <-> store, no rules here."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
+from decimal import Decimal
 
 from ezh.journal.v1 import events_pb2, journal_pb2, journal_pb2_grpc
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from services.common import outbox, paging, replay
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from services.common.events import new_event
 from services.common.identity import require_identity
 from services.common.roles import STAFF_ROLES, Role
 from services.common.validation import identifier
-from services.journal import store
+from services.journal import access, change_history, entries, rules, store
 
 CLASS_LETTER = re.compile(r"^[А-ЯЁ]{1,2}$")
 
@@ -31,13 +34,69 @@ def _class_message(row) -> journal_pb2.SchoolClass:
     )
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _date(field: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(field, f"Поле «{field}»: нужна дата в формате ГГГГ-ММ-ДД") from None
+
+
+def _period_message(row) -> journal_pb2.Period:
+    period = entries.period_rule(row)
+    return journal_pb2.Period(
+        id=row.id, kind=row.kind, number=row.number or 0, title=period.title,
+        start_date=row.start_date.isoformat(), end_date=row.end_date.isoformat(),
+        final_marks_deadline=period.final_marks_deadline.isoformat(),
+    )
+
+
+def _subject_message(row) -> journal_pb2.Subject:
+    return journal_pb2.Subject(id=row.id, name=row.name, pass_fail=bool(row.pass_fail))
+
+
+def _lesson_message(row, period_id: str = "") -> journal_pb2.Lesson:
+    return journal_pb2.Lesson(
+        id=row.id, class_id=row.class_id, subject_id=row.subject_id, teacher_id=row.teacher_id,
+        date=row.date.isoformat(), number=row.number, topic=row.topic or "", homework=row.homework or "",
+        period_id=period_id,
+    )
+
+
+def _mark_message(row, date: dt.date, subject_id: str = "") -> journal_pb2.Mark:
+    mark = entries.mark_rule(row, date)
+    return journal_pb2.Mark(
+        id=row.id, lesson_id=row.lesson_id, student_id=row.student_id, value=row.value, work_type=row.work_type,
+        weight=entries.weight_text(rules.mark_weight(mark)), weight_set=row.weight is not None,
+        date=date.isoformat(), subject_id=subject_id,
+    )
+
+
+def _absence_message(row, date: dt.date, subject_id: str = "") -> journal_pb2.Absence:
+    return journal_pb2.Absence(lesson_id=row.lesson_id, student_id=row.student_id, kind=row.kind,
+                               date=date.isoformat(), subject_id=subject_id)
+
+
+def _average_text(average: Decimal | None) -> str:
+    return "" if average is None else str(average)
+
+
 class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
-    def __init__(self, runtime) -> None:
+    def __init__(self, runtime, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.database = runtime.database
         self.relay = runtime.relay
+        self.clock = clock
 
     def CreateClass(self, request, context):
+        identity = require_identity()
         school_id = identifier("school_id", request.school_id)
+        if not access.is_staff_of(identity, school_id):
+            raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+        if school_id not in access.schools_where(identity, {Role.ADMINISTRATOR}):
+            raise PermissionDenied("Открывать классы может администратор журнала школы", reason="ROLE_REQUIRED")
         if not 1 <= request.grade <= 11:
             raise InvalidArgument("grade", "Параллель — число от 1 до 11")
         letter = request.letter.strip().upper()
@@ -77,7 +136,10 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
         return response
 
     def ListClasses(self, request, context):
+        identity = require_identity()
         school_id = identifier("school_id", request.school_id)
+        if not (access.is_staff_of(identity, school_id) or identity.has_role(Role.DISTRICT_OPERATOR)):
+            raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
         size = paging.page_size(request.page_size)
         offset = paging.decode_token(request.page_token)
         with self.database.session() as session:
@@ -163,6 +225,246 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 )
                 for row in rows
             ]
+        )
+
+    # ------------------------------------------------------------ lessons and marks
+
+    def _lesson(self, session, lesson_id: str):
+        return session.execute(select(store.lesson).where(store.lesson.c.id == lesson_id)).first()
+
+    def CreateLesson(self, request, context):
+        identity = require_identity()
+        class_id = identifier("class_id", request.class_id)
+        subject_id = identifier("subject_id", request.subject_id)
+        teacher_id = identifier("teacher_id", request.teacher_id, required=False) or identity.person_id
+        day = _date("date", request.date)
+        if not 1 <= request.number <= 12:
+            raise InvalidArgument("number", "Номер урока — число от 1 до 12")
+        if len(request.topic) > 500:
+            raise InvalidArgument("topic", "Тема урока — не длиннее 500 символов")
+        if len(request.homework) > 5000:
+            raise InvalidArgument("homework", "Домашнее задание — не длиннее 5000 символов")
+        class_not_found = NotFound("Класс не найден", reason="CLASS_NOT_FOUND", field="class_id")
+        method = "CreateLesson"
+        with self.database.transaction() as session:
+            earlier = replay.earlier_response(
+                session, store.replays, request.request_id, method, journal_pb2.CreateLessonResponse
+            )
+            if earlier is not None:
+                return earlier
+            school_class = session.execute(
+                select(store.school_class).where(store.school_class.c.id == class_id)
+            ).first()
+            if school_class is None or not access.is_staff_of(identity, school_class.school_id):
+                raise class_not_found
+            school_id = school_class.school_id
+            subject = session.execute(
+                select(store.subject).where(store.subject.c.id == subject_id, store.subject.c.school_id == school_id)
+            ).first()
+            if subject is None:
+                raise NotFound("Предмет не найден", reason="SUBJECT_NOT_FOUND", field="subject_id")
+            assigned = session.scalar(select(store.teaching_assignment.c.id).where(
+                store.teaching_assignment.c.teacher_id == teacher_id,
+                store.teaching_assignment.c.class_id == class_id,
+                store.teaching_assignment.c.subject_id == subject_id,
+            ))
+            if teacher_id == identity.person_id:
+                if not access.teaches(session, identity, school_id, class_id, subject_id):
+                    raise access.not_assigned()
+            elif not access.is_administration_of(identity, school_id):
+                raise PermissionDenied("Урок другого учителя добавляет администрация школы", reason="NOT_ASSIGNED")
+            elif assigned is None:
+                raise InvalidArgument("teacher_id", "Этот учитель не ведёт этот предмет в этом классе")
+            period = entries.period_of_day(session, school_id, day)
+            if period is None:
+                raise InvalidArgument("date", "Дата не относится ни к одному учебному периоду")
+            taken = session.scalar(select(store.lesson.c.id).where(
+                store.lesson.c.class_id == class_id, store.lesson.c.date == day, store.lesson.c.number == request.number,
+            ))
+            if taken:
+                raise AlreadyExists(f"У класса уже есть {request.number}-й урок в этот день",
+                                    reason="LESSON_SLOT_TAKEN", field="number")
+            lesson_id = str(uuid.uuid4())
+            session.execute(store.lesson.insert().values(
+                id=lesson_id, school_id=school_id, class_id=class_id, subject_id=subject_id, teacher_id=teacher_id,
+                date=day, number=request.number, topic=" ".join(request.topic.split()),
+                homework=request.homework.strip(),
+            ))
+            response = journal_pb2.CreateLessonResponse(
+                lesson=_lesson_message(self._lesson(session, lesson_id), period.id)
+            )
+            replay.remember_response(session, store.replays, request.request_id, method, response)
+        return response
+
+    def GetJournalPage(self, request, context):
+        identity = require_identity()
+        class_id = identifier("class_id", request.class_id)
+        subject_id = identifier("subject_id", request.subject_id)
+        period_id = identifier("period_id", request.period_id)
+        class_not_found = NotFound("Класс не найден", reason="CLASS_NOT_FOUND", field="class_id")
+        lesson, mark, absence = store.lesson, store.mark, store.absence
+        with self.database.session() as session:
+            class_row = session.execute(_class_query().where(store.school_class.c.id == class_id)).first()
+            if class_row is None:
+                raise class_not_found
+            school_id = class_row.school_id
+            access.check_page_reader(session, identity, school_id, class_id, subject_id, class_not_found)
+            subject = session.execute(
+                select(store.subject).where(store.subject.c.id == subject_id, store.subject.c.school_id == school_id)
+            ).first()
+            if subject is None:
+                raise NotFound("Предмет не найден", reason="SUBJECT_NOT_FOUND", field="subject_id")
+            period = session.execute(select(store.study_period).where(
+                store.study_period.c.id == period_id, store.study_period.c.school_id == school_id,
+            )).first()
+            if period is None:
+                raise NotFound("Период не найден", reason="PERIOD_NOT_FOUND", field="period_id")
+            in_page = and_(lesson.c.class_id == class_id, lesson.c.subject_id == subject_id,
+                           lesson.c.date >= period.start_date, lesson.c.date <= period.end_date)
+            lessons = session.execute(select(lesson).where(in_page).order_by(lesson.c.date, lesson.c.number)).all()
+            students = entries.student_names(session.execute(
+                select(store.student).join(store.enrollment, store.enrollment.c.student_id == store.student.c.id)
+                .where(entries.enrolled_on(class_id, period.start_date, period.end_date))
+            ).all())
+            lesson_ids = select(lesson.c.id).where(in_page)
+            marks = session.execute(select(mark).where(mark.c.lesson_id.in_(lesson_ids))).all()
+            absences = session.execute(select(absence).where(absence.c.lesson_id.in_(lesson_ids))).all()
+        dates = {row.id: row.date for row in lessons}
+        by_student: dict[str, list[rules.Mark]] = {}
+        for row in marks:
+            by_student.setdefault(row.student_id, []).append(entries.mark_rule(row, dates[row.lesson_id]))
+        seen_students = set()
+        page_students = []
+        for row in students:
+            if row.id in seen_students:
+                continue
+            seen_students.add(row.id)
+            own = by_student.get(row.id, [])
+            page_students.append(journal_pb2.PageStudent(
+                id=row.id, last_name=row.last_name, first_name=row.first_name, middle_name=row.middle_name or "",
+                average=_average_text(rules.weighted_average(own)), mark_count=len(own),
+            ))
+        order = {row.id: (row.date, row.number) for row in lessons}
+        return journal_pb2.GetJournalPageResponse(
+            school_class=_class_message(class_row),
+            subject=_subject_message(subject),
+            period=_period_message(period),
+            lessons=[_lesson_message(row, period.id) for row in lessons],
+            students=page_students,
+            marks=[_mark_message(row, dates[row.lesson_id]) for row in
+                   sorted(marks, key=lambda row: (order[row.lesson_id], row.student_id, row.create_time, row.id))],
+            absences=[_absence_message(row, dates[row.lesson_id]) for row in
+                      sorted(absences, key=lambda row: (order[row.lesson_id], row.student_id))],
+        )
+
+    def SaveLessonEntries(self, request, context):
+        identity = require_identity()
+        lesson_id = identifier("lesson_id", request.lesson_id)
+        reason = " ".join(request.reason.split())
+        if len(reason) > 500:
+            raise InvalidArgument("reason", "Причина исправления — не длиннее 500 символов")
+        not_found = NotFound("Урок не найден", reason="LESSON_NOT_FOUND", field="lesson_id")
+        method = "SaveLessonEntries"
+        now = self.clock()
+        with self.database.transaction() as session:
+            earlier = replay.earlier_response(
+                session, store.replays, request.request_id, method, journal_pb2.SaveLessonEntriesResponse
+            )
+            if earlier is not None:
+                return earlier
+            lesson = self._lesson(session, lesson_id)
+            if lesson is None:
+                raise not_found
+            access.check_lesson_writer(session, identity, lesson, not_found)
+            pass_fail = session.scalar(select(store.subject.c.pass_fail).where(store.subject.c.id == lesson.subject_id))
+            checked = entries.check_entries(request.entries, bool(pass_fail))
+            entries.entry_allowed(session, lesson, entries.school_today(now))
+            result = entries.save_lesson_entries(
+                session, lesson, checked, actor_id=identity.person_id, now=now, reason=reason,
+            )
+            marks = session.execute(
+                select(store.mark).where(store.mark.c.lesson_id == lesson_id)
+                .order_by(store.mark.c.student_id, store.mark.c.create_time, store.mark.c.id)
+            ).all()
+            absences = session.execute(
+                select(store.absence).where(store.absence.c.lesson_id == lesson_id).order_by(store.absence.c.student_id)
+            ).all()
+            period = entries.period_of_day(session, lesson.school_id, lesson.date)
+            response = journal_pb2.SaveLessonEntriesResponse(
+                lesson=_lesson_message(lesson, period.id if period else ""),
+                marks=[_mark_message(row, lesson.date) for row in marks],
+                absences=[_absence_message(row, lesson.date) for row in absences],
+                change_count=result.change_count,
+            )
+            replay.remember_response(session, store.replays, request.request_id, method, response)
+        if result.change_count:
+            self.relay.wake()
+        return response
+
+    def GetStudentMarks(self, request, context):
+        identity = require_identity()
+        student_id = identifier("student_id", request.student_id)
+        period_id = identifier("period_id", request.period_id)
+        not_found = NotFound("Ученик не найден", reason="STUDENT_NOT_FOUND", field="student_id")
+        lesson, mark, absence, subject = store.lesson, store.mark, store.absence, store.subject
+        with self.database.session() as session:
+            student = session.execute(select(store.student).where(store.student.c.id == student_id)).first()
+            current_class = session.scalar(select(store.enrollment.c.class_id).where(
+                store.enrollment.c.student_id == student_id, store.enrollment.c.end_date.is_(None),
+            )) if student is not None else None
+            access.check_student_reader(session, identity, student, current_class, not_found)
+            period = session.execute(select(store.study_period).where(
+                store.study_period.c.id == period_id, store.study_period.c.school_id == student.school_id,
+            )).first()
+            if period is None:
+                raise NotFound("Период не найден", reason="PERIOD_NOT_FOUND", field="period_id")
+            in_period = and_(lesson.c.date >= period.start_date, lesson.c.date <= period.end_date)
+            marks = session.execute(
+                select(mark, lesson.c.date, lesson.c.subject_id, lesson.c.number)
+                .join(lesson, lesson.c.id == mark.c.lesson_id)
+                .where(mark.c.student_id == student_id, in_period)
+                .order_by(lesson.c.date, lesson.c.number, mark.c.create_time, mark.c.id)
+            ).all()
+            absences = session.execute(
+                select(absence, lesson.c.date, lesson.c.subject_id)
+                .join(lesson, lesson.c.id == absence.c.lesson_id)
+                .where(absence.c.student_id == student_id, in_period)
+                .order_by(lesson.c.date, lesson.c.number)
+            ).all()
+            enrolled_classes = select(store.enrollment.c.class_id).where(
+                store.enrollment.c.student_id == student_id, store.enrollment.c.start_date <= period.end_date,
+            )
+            taught = select(lesson.c.subject_id).where(lesson.c.class_id.in_(enrolled_classes), in_period)
+            subject_ids = {row.subject_id for row in marks} | {row.subject_id for row in absences}
+            subjects = session.execute(
+                select(subject).where(or_(subject.c.id.in_(subject_ids), subject.c.id.in_(taught)))
+                .order_by(subject.c.name)
+            ).all()
+        results = []
+        for row in subjects:
+            own = [item for item in marks if item.subject_id == row.id]
+            results.append(journal_pb2.SubjectMarks(
+                subject=_subject_message(row),
+                marks=[_mark_message(item, item.date, row.id) for item in own],
+                absences=[_absence_message(item, item.date, row.id) for item in absences if item.subject_id == row.id],
+                average=_average_text(rules.weighted_average(entries.mark_rule(item, item.date) for item in own)),
+            ))
+        return journal_pb2.GetStudentMarksResponse(
+            student_id=student_id, period=_period_message(period), subjects=results,
+        )
+
+    def VerifyChangeLog(self, request, context):
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id)
+        if not access.is_staff_of(identity, school_id):
+            raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+        if not access.is_administration_of(identity, school_id):
+            raise PermissionDenied("Проверять историю изменений может администрация школы", reason="ROLE_REQUIRED")
+        with self.database.session() as session:
+            result = change_history.verify(session, school_id)
+        return journal_pb2.VerifyChangeLogResponse(
+            intact=result.intact, checked_count=result.checked_count,
+            first_broken_sequence=result.first_broken_sequence, head_hash=result.head_hash,
         )
 
 

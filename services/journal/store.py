@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint, func,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text,
+    UniqueConstraint, false, func,
 )
 
 from services.common.outbox import plumbing_tables
@@ -67,4 +68,124 @@ guardianship = Table(
     Column("guardian_id", String(36), ForeignKey("guardian.id"), primary_key=True),
     Column("student_id", String(36), ForeignKey("student.id"), primary_key=True),
     Column("relation", String(20), nullable=False),
+)
+
+academic_year = Table(
+    "academic_year",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False, index=True),
+    Column("name", String(20), nullable=False),  # "2026/27"
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    UniqueConstraint("school_id", "start_date", name="uq_academic_year_start"),
+)
+
+# Quarters, trimesters, half-years and the year itself (rules.periods).
+study_period = Table(
+    "study_period",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False, index=True),
+    Column("academic_year_id", String(36), ForeignKey("academic_year.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("number", Integer, nullable=True),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("deadline_by_order", Date, nullable=True),  # M3: else two days before the end
+    UniqueConstraint("academic_year_id", "kind", "number", name="uq_study_period_number"),
+)
+
+subject = Table(
+    "subject",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("pass_fail", Boolean, nullable=False, server_default=false()),  # graded зачёт / незачёт
+    UniqueConstraint("school_id", "name", name="uq_subject_name"),
+)
+
+teaching_assignment = Table(
+    "teaching_assignment",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False, index=True),
+    Column("teacher_id", String(36), nullable=False, index=True),  # the person's id
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    UniqueConstraint("teacher_id", "class_id", "subject_id", name="uq_teaching_assignment"),
+)
+
+lesson = Table(
+    "lesson",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("teacher_id", String(36), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("number", Integer, nullable=False),  # the lesson's place in the day: 1, 2, …
+    Column("topic", String(500), nullable=False, server_default=""),
+    Column("homework", Text, nullable=False, server_default=""),
+    Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
+    UniqueConstraint("class_id", "date", "number", name="uq_lesson_class_slot"),
+)
+
+mark = Table(
+    "mark",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("lesson_id", String(36), ForeignKey("lesson.id"), nullable=False, index=True),
+    Column("student_id", String(36), ForeignKey("student.id"), nullable=False, index=True),
+    Column("value", String(10), nullable=False),  # "1"…"5", "pass", "fail"
+    Column("work_type", String(20), nullable=False),
+    Column("weight", Numeric(4, 2), nullable=True),  # None: the school's weight for the work type
+    Column("create_time", DateTime(timezone=True), nullable=False),  # first entered (J8: 24 hours)
+    Column("update_time", DateTime(timezone=True), nullable=False),
+)
+
+absence = Table(
+    "absence",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("lesson_id", String(36), ForeignKey("lesson.id"), nullable=False),
+    Column("student_id", String(36), ForeignKey("student.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # rules.AbsenceKind
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("lesson_id", "student_id", name="uq_absence_lesson_student"),
+)
+
+# J8: every change, hash-chained per school (rules.change_log). `change_chain`
+# holds each school's newest sequence and hash: writers lock it to append in
+# order, and the verification compares the chain's end with it.
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("school_id", String(36), primary_key=True),
+    Column("sequence", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", String(36), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("actor_id", String(36), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("old_value", Text, nullable=True),  # JSON
+    Column("new_value", Text, nullable=True),  # JSON
+    Column("reason", String(500), nullable=False, server_default=""),
+    Column("lesson_id", String(36), nullable=True),
+    Column("student_id", String(36), nullable=True),
+    Column("hash", String(64), nullable=False),
+    Index("ix_change_log_entity", "entity_id"),
+)
+
+change_chain = Table(
+    "change_chain",
+    metadata,
+    Column("school_id", String(36), primary_key=True),
+    Column("sequence", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("hash", String(64), nullable=False),
 )

@@ -39,17 +39,22 @@ def test_o1_gunicorn_gateway_serves_metrics_of_all_workers_off_the_public_port()
         [sys.executable, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    try:
-        assert _wait_for(f"http://127.0.0.1:{http}/healthz").status_code == 200
-        for _ in range(5):
-            requests.get(f"http://127.0.0.1:{http}/healthz", timeout=2)
-
+    def healthz_count() -> float:
         exposed = _wait_for(f"http://127.0.0.1:{metrics}/metrics").text
-        public = requests.get(f"http://127.0.0.1:{http}/metrics", timeout=2)
-
         line = next(line for line in exposed.splitlines()
                     if line.startswith("ezh_http_requests_total") and 'route="/healthz"' in line)
-        assert float(line.rsplit(" ", 1)[1]) == 6.0
+        return float(line.rsplit(" ", 1)[1])
+
+    try:
+        assert _wait_for(f"http://127.0.0.1:{http}/healthz").status_code == 200
+        before = healthz_count()
+        for _ in range(6):  # two workers: the requests spread over both
+            requests.get(f"http://127.0.0.1:{http}/healthz", timeout=5)
+
+        after = healthz_count()
+        public = requests.get(f"http://127.0.0.1:{http}/metrics", timeout=5)
+
+        assert after - before == 6.0
         assert public.status_code == 404
     finally:
         process.terminate()

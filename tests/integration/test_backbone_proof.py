@@ -6,6 +6,7 @@ once (its effect, a class count, would grow on a second application).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -25,8 +26,12 @@ from sqlalchemy import func, select
 from services.common import events as envelope
 from services.common.consumer import ATTEMPTS_HEADER
 from services.common.database import Database
+from services.common.identity import bearer_metadata
 from services.common.outbox import OutboxRelay
+from services.common.roles import Role
+from services.common.tokens import RoleGrant, SigningKey, TokenVerifier, issue_access_token
 from services.journal import store as journal_store
+from services.journal.definition import DEFINITION as JOURNAL
 from services.journal.events import on_school_created
 from services.reports import store as reports_store
 
@@ -35,6 +40,21 @@ from .tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).resolve().parent
+
+# The journal checks who calls CreateClass; here it trusts a key of the test's own
+# instead of auth's, so these proofs need no auth service.
+TEST_KEY = SigningKey.generate()
+TRUSTING_JOURNAL = dataclasses.replace(
+    JOURNAL, verifier_factory=lambda runtime: TokenVerifier(lambda kid: TEST_KEY.public_key, runtime.revocations),
+)
+
+
+def _administrator_of(school_id: str) -> tuple[tuple[str, str], ...]:
+    """Metadata of a call by the school's journal administrator."""
+    token, _ = issue_access_token(
+        TEST_KEY, person_id=str(uuid.uuid4()), school_id=school_id, roles=[RoleGrant(Role.ADMINISTRATOR, school_id)],
+    )
+    return bearer_metadata(token)
 
 
 def _school_known_to_journal(stack) -> str:
@@ -53,7 +73,8 @@ def _school_known_to_journal(stack) -> str:
 def _create_class(runtime, school_id: str, grade: int = 5, letter: str = "А"):
     with grpc.insecure_channel(f"127.0.0.1:{runtime.port}") as channel:
         return journal_pb2_grpc.JournalServiceStub(channel).CreateClass(
-            journal_pb2.CreateClassRequest(school_id=school_id, grade=grade, letter=letter), timeout=5
+            journal_pb2.CreateClassRequest(school_id=school_id, grade=grade, letter=letter), timeout=5,
+            metadata=_administrator_of(school_id),
         )
 
 
@@ -91,7 +112,7 @@ def _outbox_rows(stack, service_store=journal_store):
 def test_o1_event_goes_from_journal_to_reports_once(stack):
     stack.migrate("journal", "reports")
     school_id = _school_known_to_journal(stack)
-    journal = stack.start("journal")
+    journal = stack.start("journal", TRUSTING_JOURNAL)
     reports = stack.start("reports")
 
     created = _create_class(journal, school_id)
@@ -107,7 +128,7 @@ def test_o1_event_goes_from_journal_to_reports_once(stack):
 def test_o1_refused_change_writes_no_event(stack):
     stack.migrate("journal")
     school_id = _school_known_to_journal(stack)
-    journal = stack.start("journal")
+    journal = stack.start("journal", TRUSTING_JOURNAL)
     _create_class(journal, school_id)
 
     with pytest.raises(grpc.RpcError) as refused:
@@ -137,7 +158,7 @@ def test_o1_relay_dying_between_publish_and_stamp_applies_once(stack, monkeypatc
     monkeypatch.setattr(OutboxRelay, "_publish", counting_publish)
     monkeypatch.setattr(OutboxRelay, "_stamp_sent", crash_once_before_stamp)
     reports = stack.start("reports")
-    journal = stack.start("journal")
+    journal = stack.start("journal", TRUSTING_JOURNAL)
 
     _create_class(journal, school_id)
 
@@ -157,7 +178,7 @@ def test_o1_consumer_killed_mid_handling_gets_the_event_again(stack, tmp_path):
     env = {**os.environ, **settings_env(stack.settings), "EZH_TEST_MARKER": str(marker)}
     child = subprocess.Popen([sys.executable, str(HERE / "stalling_consumer.py")], env=env)
     try:
-        journal = stack.start("journal")
+        journal = stack.start("journal", TRUSTING_JOURNAL)
         _create_class(journal, school_id)
         wait_for(marker.exists, timeout=30, what="the consumer to start handling")
     finally:
@@ -185,7 +206,7 @@ def test_o1_change_succeeds_while_broker_is_down_and_event_follows(stack, tmp_pa
         stack.with_settings(broker_url=f"sqla+sqlite:///{missing / 'bus.sqlite'}")
         bring_back = lambda: missing.mkdir()  # noqa: E731
     try:
-        journal = stack.start("journal")
+        journal = stack.start("journal", TRUSTING_JOURNAL)
 
         created = _create_class(journal, school_id)
 
@@ -222,7 +243,7 @@ def test_o1_poison_message_goes_to_dead_letter_queue_and_next_is_handled(stack):
             b"not json at all", routing_key=poison.routing_key,
             content_type=envelope.CONTENT_TYPE, content_encoding="utf-8", delivery_mode=2,
         )
-    journal = stack.start("journal")
+    journal = stack.start("journal", TRUSTING_JOURNAL)
 
     _create_class(journal, school_id)
 

@@ -11,7 +11,7 @@ from ezh.journal.v1 import journal_pb2, journal_pb2_grpc
 from services.common.logging_setup import _ContextFilter
 
 from .conftest import wait_for
-from .test_backbone_proof import _class_count, _school_known_to_journal
+from .test_backbone_proof import TRUSTING_JOURNAL, _administrator_of, _class_count, _school_known_to_journal
 
 pytestmark = pytest.mark.integration
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -43,13 +43,13 @@ def captured_logs():
 def test_o1_trace_id_follows_the_call_across_the_bus(stack, captured_logs):
     stack.migrate("journal", "reports")
     school_id = _school_known_to_journal(stack)
-    journal = stack.start("journal")
+    journal = stack.start("journal", TRUSTING_JOURNAL)
     reports = stack.start("reports")
 
     with grpc.insecure_channel(f"127.0.0.1:{journal.port}") as channel:
         journal_pb2_grpc.JournalServiceStub(channel).CreateClass(
             journal_pb2.CreateClassRequest(school_id=school_id, grade=7, letter="Б"),
-            metadata=(("traceparent", TRACEPARENT),), timeout=5,
+            metadata=(("traceparent", TRACEPARENT), *_administrator_of(school_id)), timeout=5,
         )
     wait_for(lambda: _class_count(reports, school_id) == 1, what="the event to be consumed")
 
