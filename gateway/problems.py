@@ -211,7 +211,10 @@ def problem_from_remote(remote: RemoteError, service: str | None = None) -> Prob
     field = remote.metadata.get("field") if from_service else None
     if field:
         errors = [FieldProblem(field=field, detail=detail or default_detail(status))]
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    retry_after = remote.metadata.get("retry_after_seconds") if from_service else None
+    if status in (429, 503) and retry_after and retry_after.isdigit():
+        headers["Retry-After"] = retry_after
     return ProblemError(status, detail, reason=reason, errors=errors, headers=headers)
 
 

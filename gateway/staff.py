@@ -28,9 +28,10 @@ staff = APIBlueprint(
     abp_tags=[Tag(name="staff", description="Staff accounts, roles, blocking and the sign-in log")],
 )
 
+# The district operator manages the administrators it names (and nobody else of a school).
 ACCOUNT_MANAGERS = (Role.ADMINISTRATOR, Role.DISTRICT_OPERATOR)
-# The school's administration may see who is on staff; only managers change it.
-STAFF_READERS = (*ACCOUNT_MANAGERS, Role.DIRECTOR, Role.DEPUTY_DIRECTOR)
+# The school's administration may see who is on staff; the district operator may not.
+STAFF_READERS = (Role.ADMINISTRATOR, Role.DIRECTOR, Role.DEPUTY_DIRECTOR)
 
 
 class NewStaffMember(RequestModel):

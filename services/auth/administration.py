@@ -58,6 +58,13 @@ def _optional_text(field: str, value: str, max_length: int) -> str:
     return text
 
 
+def _is_administrator(session, person_id: str) -> bool:
+    grants = store.role_grant
+    return session.scalar(
+        select(grants.c.id).where(grants.c.person_id == person_id, grants.c.role == Role.ADMINISTRATOR.value).limit(1)
+    ) is not None
+
+
 class Administration:
     def __init__(self, context: AuthContext) -> None:
         self.context = context
@@ -77,15 +84,15 @@ class Administration:
         person = find_person(session, person_id)
         if person is None:
             raise person_not_found()
-        if identity.has_role(Role.DISTRICT_OPERATOR):
-            return person
         if person.school_id and person.school_id in schools_where(identity, Role.ADMINISTRATOR):
+            return person
+        # The district operator manages the administrators it names and nobody
+        # else of a school: it reads every school's reports, nothing more.
+        if identity.has_role(Role.DISTRICT_OPERATOR) and _is_administrator(session, person_id):
             return person
         raise person_not_found()
 
     def _check_school_scope(self, identity, school_id: str, *roles: Role) -> None:
-        if identity.has_role(Role.DISTRICT_OPERATOR):
-            return
         if school_id not in schools_where(identity, *roles):
             raise school_not_found()
 

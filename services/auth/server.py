@@ -102,7 +102,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         )
 
     def UpdateSchoolPolicy(self, request, context):
-        identity = require_identity(Role.ADMINISTRATOR, Role.DISTRICT_OPERATOR)
+        identity = require_identity(Role.ADMINISTRATOR)
         return auth_pb2.UpdateSchoolPolicyResponse(
             school=self.administration.update_school_policy(identity, request, _caller_client(context))
         )
@@ -115,9 +115,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         )
 
     def ListStaff(self, request, context):
-        identity = require_identity(
-            Role.ADMINISTRATOR, Role.DIRECTOR, Role.DEPUTY_DIRECTOR, Role.DISTRICT_OPERATOR
-        )
+        identity = require_identity(Role.ADMINISTRATOR, Role.DIRECTOR, Role.DEPUTY_DIRECTOR)
         return self.administration.list_staff(identity, request)
 
     def GrantRole(self, request, context):
