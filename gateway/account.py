@@ -92,6 +92,11 @@ class EndedOut(RenewedOut):
     ended: int = Field(description="How many sessions ended")
 
 
+class TotpStart(RequestModel):
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH,
+                          description="The current password: a stolen session alone cannot add a second factor")
+
+
 class TotpConfirmation(RequestModel):
     otp: str = Field(min_length=1, max_length=OTP_MAX_LENGTH, description="The code the authenticator app shows now")
 
@@ -185,13 +190,13 @@ def _renewed(out: RenewedOut, access_token: str, expires_in: int) -> Response:
 
 @account.post("/totp", responses={200: TotpEnrollmentOut})
 @allow(*SECOND_FACTOR_ROLES)
-def begin_totp():
-    """Start turning on the second factor: a secret for an authenticator app.
+def begin_totp(body: TotpStart):
+    """Start turning on the second factor (the current password is asked again): a secret for an authenticator app.
 
     A staff member whose school requires the second factor before they ever
     signed in uses `/api/v1/auth/totp` with login and password instead.
     """
-    reply = call_auth("BeginTotpEnrollment", auth_pb2.BeginTotpEnrollmentRequest())
+    reply = call_auth("BeginTotpEnrollment", auth_pb2.BeginTotpEnrollmentRequest(password=body.password))
     out = TotpEnrollmentOut(secret=reply.secret, provisioning_uri=reply.provisioning_uri)
     return out.model_dump(mode="json"), 200, {"Cache-Control": "no-store"}
 

@@ -196,8 +196,15 @@ class SignIn:
         return access
 
     # second factor -------------------------------------------------------------
-    def _enrolling_account(self, identity, login: str, password: str, client: audit.Client):
-        """The account to enroll: the signed-in caller's, or the one of login and password."""
+    def _enrolling_account(
+        self, identity, login: str, password: str, client: audit.Client, *, password_required: bool = False
+    ):
+        """The account to enroll: the signed-in caller's, or the one of login and password.
+
+        Starting the enrolment when signed in also asks for the password, so
+        that a stolen access token cannot put a second factor on the account
+        and lock its owner out.
+        """
         if identity is not None:
             if not rules.is_staff(grant.role for grant in identity.roles):
                 raise PermissionDenied("Второй фактор подключают сотрудники школы", reason="STAFF_ONLY")
@@ -205,6 +212,8 @@ class SignIn:
                 account = account_of_person(session, identity.person_id)
             if account is None:
                 raise Unauthenticated("Требуется вход в систему", reason="NO_ACCOUNT")
+            if password_required and not verify_password(account.password_hash, password or ""):
+                raise InvalidArgument("password", "Неверный пароль", reason="BAD_PASSWORD")
             return account, None
         if not (login or "").strip() and not password:
             raise Unauthenticated("Требуется вход в систему", reason="NO_TOKEN")
@@ -214,7 +223,7 @@ class SignIn:
         return signed_in.account, signed_in
 
     def begin_totp(self, identity, login: str, password: str, client: audit.Client) -> tuple[str, str]:
-        account, _ = self._enrolling_account(identity, login, password, client)
+        account, _ = self._enrolling_account(identity, login, password, client, password_required=True)
         if account.totp_enabled:
             raise FailedPrecondition("Второй фактор уже подключён", reason="TOTP_ALREADY_ENABLED")
         secret = totp.new_secret()

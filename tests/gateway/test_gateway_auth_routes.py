@@ -114,7 +114,7 @@ def test_the_administrator_sees_the_sign_ins(api, signing_key, fake_services):
 def test_staff_start_a_second_factor_once_signed_in(api, signing_key, fake_services):
     teacher = as_(signing_key, "teacher")
 
-    begun = api.post("/api/v1/me/totp", headers=teacher)
+    begun = api.post("/api/v1/me/totp", headers=teacher, json={"password": "current-password-1"})
     confirmed = api.post("/api/v1/me/totp/confirm", headers=teacher, json={"otp": "123456"})
 
     assert begun.get_json() == {"secret": "JBSWY3DPEHPK3PXP", "provisioning_uri": "otpauth://totp/ezh"}

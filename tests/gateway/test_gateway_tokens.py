@@ -146,7 +146,7 @@ def test_a_student_with_a_teachers_url_is_403(api, signing_key, fake_services):
     access_list = api.get(f"/api/v1/classes/{CLASS_5A}/access", headers=student)
     code = api.post(f"/api/v1/people/{PEOPLE['parent'].id}/activation-codes", headers=student,
                     json={"role": "parent", "class_id": CLASS_5A})
-    second_factor = api.post("/api/v1/me/totp", headers=student)
+    second_factor = api.post("/api/v1/me/totp", headers=student, json={"password": "current-password-1"})
 
     for response in (access_list, code, second_factor):
         assert_problem(response, 403, "ROLE_REQUIRED")

@@ -712,7 +712,9 @@ def _code_after(secret: str, seconds: int) -> str:
 
 def test_a3_second_factor_is_required_once_enrolled_and_may_be_required_by_the_school(system):
     teacher = system.login("teacher")
-    begun = system.stub.BeginTotpEnrollment(auth_pb2.BeginTotpEnrollmentRequest(), timeout=10,
+    stolen = fails(system.stub.BeginTotpEnrollment, auth_pb2.BeginTotpEnrollmentRequest(), metadata=as_(teacher))
+    assert (stolen.reason, stolen.metadata) == ("BAD_PASSWORD", {"field": "password"})
+    begun = system.stub.BeginTotpEnrollment(auth_pb2.BeginTotpEnrollmentRequest(password=PASSWORD), timeout=10,
                                             metadata=as_(teacher))
     assert "issuer=ezh" in begun.provisioning_uri and "teacher" in begun.provisioning_uri
     wrong = fails(system.stub.ConfirmTotpEnrollment, auth_pb2.ConfirmTotpEnrollmentRequest(otp="000000"),

@@ -580,9 +580,13 @@ def test_a3_staff_enroll_a_second_factor_and_then_sign_in_only_with_it(gateway):
     client = gateway.client()
     teacher = bearer(sign_in(client, "teacher"))
     parent = bearer(sign_in(client, "parent"))
-    assert problem(client.post("/api/v1/me/totp", headers=parent), 403)["reason"] == "ROLE_REQUIRED"
+    assert problem(client.post("/api/v1/me/totp", headers=parent, json={"password": PASSWORD}),
+                   403)["reason"] == "ROLE_REQUIRED"
+    # A stolen access token alone cannot add a second factor and lock the owner out.
+    stolen = problem(client.post("/api/v1/me/totp", headers=teacher, json={"password": "Guessed-password-1"}), 400)
+    assert field_of(stolen) == "password"
 
-    begun = ok(client.post("/api/v1/me/totp", headers=teacher))
+    begun = ok(client.post("/api/v1/me/totp", headers=teacher, json={"password": PASSWORD}))
     assert "issuer=ezh" in begun["provisioning_uri"] and "teacher" in begun["provisioning_uri"]
     secret = begun["secret"]
     wrong = problem(client.post("/api/v1/me/totp/confirm", headers=teacher, json={"otp": _a_wrong_code(secret)}), 400)
@@ -787,7 +791,7 @@ def test_a5_another_schools_administrator_finds_nothing_of_school_1_and_a_parent
             client.post("/api/v1/staff", headers=family, json=new_teacher),
             client.get("/api/v1/sign-ins", headers=family),
             client.post(f"/api/v1/people/{teacher_id}/block", headers=family, json={}),
-            client.post("/api/v1/me/totp", headers=family),
+            client.post("/api/v1/me/totp", headers=family, json={"password": PASSWORD}),
         ):
             assert problem(response, 403)["reason"] == "ROLE_REQUIRED", (name, response.request.path)
     assert gateway.count(store.activation_code) == 0
