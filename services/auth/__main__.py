@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 
 from services.auth.definition import DEFINITION
-from services.auth.keys import DEFAULT_PUBLISH_DELAY, KeyRing
+from services.auth.keys import DEFAULT_PUBLISH_DELAY, KeyRing, passphrase_of
 from services.common.database import Database
 from services.common.grpc_server import run_service
 from services.common.settings import get_settings
@@ -26,9 +26,10 @@ def rotate_keys(arguments: list[str]) -> int:
     options = parser.parse_args(arguments)
     if options.publish_delay_seconds < 0:
         parser.error("--publish-delay-seconds must not be negative")
-    database = Database(get_settings().database_url("auth"))
+    settings = get_settings()
+    database = Database(settings.database_url("auth"))
     try:
-        key = KeyRing(database).rotate(publish_delay=dt.timedelta(seconds=options.publish_delay_seconds))
+        key = KeyRing(database, passphrase=passphrase_of(settings)).rotate(publish_delay=dt.timedelta(seconds=options.publish_delay_seconds))
     finally:
         database.dispose()
     print(f"new signing key {key.kid}: signs in {options.publish_delay_seconds:g} s, older keys retire after")

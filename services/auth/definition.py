@@ -15,7 +15,7 @@ from ezh.auth.v1 import auth_pb2_grpc
 from services.auth import rules, store
 from services.auth.context import AuthContext
 from services.auth.journal_client import ClassDirectory
-from services.auth.keys import KeyRing, utc_now
+from services.auth.keys import KeyRing, passphrase_of, utc_now
 from services.auth.server import AuthServicer
 from services.auth.throttling import Throttle
 from services.common.grpc_server import ServiceDefinition
@@ -35,7 +35,7 @@ def make_definition(
             revocations = runtime.revocations
             contexts[runtime] = AuthContext(
                 database=runtime.database,
-                keys=KeyRing(runtime.database),
+                keys=KeyRing(runtime.database, passphrase=passphrase_of(runtime.settings)),
                 journal=ClassDirectory(runtime.clients),
                 clock=clock,
                 wake_relay=runtime.relay.wake,

@@ -8,8 +8,10 @@ the publish delay), the old one until the last token it signed has expired.
 
     python -m services.auth rotate-keys      # starts signing with a new key in 10 minutes
 
-The private keys sit in auth's database as PKCS#8 PEM: whoever reads that
-database can sign tokens, so it is as secret as the password hashes.
+The private keys sit in auth's database as PKCS#8 PEM, encrypted with
+`EZH_AUTH_KEY_PASSPHRASE` when it is set (the district sets it from a
+Secret), so that a copy of the database alone cannot sign tokens.  Without
+it (the embedded default) they are stored unencrypted.
 """
 from __future__ import annotations
 
@@ -59,14 +61,18 @@ class StoredKey:
         return self.activate_time <= now and self.published(now)
 
 
-def _pem(key: Ed25519PrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+def _pem(key: Ed25519PrivateKey, passphrase: str | None) -> str:
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
 
 
-def _load(pem: str) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
+def _load(pem: str, passphrase: str | None) -> Ed25519PrivateKey:
+    encrypted = "ENCRYPTED PRIVATE KEY" in pem
+    if encrypted and not passphrase:
+        raise RuntimeError("the signing keys are encrypted: set EZH_AUTH_KEY_PASSPHRASE")
+    key = serialization.load_pem_private_key(pem.encode(), password=passphrase.encode() if encrypted else None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("signing keys are Ed25519")
     return key
@@ -81,8 +87,10 @@ class KeyRing:
         *,
         clock: Callable[[], dt.datetime] = utc_now,
         cache_seconds: float = 2.0,
+        passphrase: str | None = None,
     ) -> None:
         self.database = database
+        self.passphrase = passphrase
         self.clock = clock
         self.cache_seconds = cache_seconds
         self._keys: list[StoredKey] = []
@@ -94,7 +102,11 @@ class KeyRing:
         with self.database.session() as session:
             rows = session.execute(select(store.signing_key).order_by(store.signing_key.c.activate_time)).all()
         return [
-            StoredKey(SigningKey(row.kid, _load(row.private_key_pem)), aware(row.activate_time), aware(row.retire_time))
+            StoredKey(
+                SigningKey(row.kid, _load(row.private_key_pem, self.passphrase)),
+                aware(row.activate_time),
+                aware(row.retire_time),
+            )
             for row in rows
         ]
 
@@ -153,7 +165,7 @@ class KeyRing:
         with self.database.transaction() as session:
             session.execute(
                 store.signing_key.insert().values(
-                    kid=key.kid, private_key_pem=_pem(key.private_key), create_time=now,
+                    kid=key.kid, private_key_pem=_pem(key.private_key, self.passphrase), create_time=now,
                     activate_time=activate_time, retire_time=None,
                 )
             )
@@ -180,7 +192,7 @@ class KeyRing:
                     session.execute(update(table).where(table.c.kid == row.kid).values(retire_time=retire))
             session.execute(
                 table.insert().values(
-                    kid=key.kid, private_key_pem=_pem(key.private_key), create_time=now,
+                    kid=key.kid, private_key_pem=_pem(key.private_key, self.passphrase), create_time=now,
                     activate_time=activate, retire_time=None,
                 )
             )
@@ -190,3 +202,8 @@ class KeyRing:
 
 def _find(keys: list[StoredKey], kid: str, now: dt.datetime) -> StoredKey | None:
     return next((stored for stored in keys if stored.key.kid == kid and stored.published(now)), None)
+
+
+def passphrase_of(settings) -> str | None:
+    secret = settings.auth_key_passphrase
+    return secret.get_secret_value() if secret is not None else None

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # How many reverse proxies in front of the gateway to trust for X-Forwarded-For/-Proto (0: none).
     gateway_trusted_proxies: int = Field(default=0, ge=0, le=5)
     demo_password: SecretStr | None = None
+    # Encrypts auth's private signing keys in its database (from a Secret in the district).
+    auth_key_passphrase: SecretStr | None = None
 
     @field_validator(
         "auth_grpc_address", "journal_grpc_address", "schedule_grpc_address",
