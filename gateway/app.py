@@ -54,6 +54,7 @@ from gateway.activation import activation
 from gateway.health import READINESS_DEADLINE_SECONDS, Liveness, Readiness, check_readiness
 from gateway.journal import journal
 from gateway.jwks import add_jwks_route
+from gateway.web import add_web_routes
 from gateway import metrics
 from gateway.openapi import GatewayOpenAPI
 from gateway.problems import ProblemError, problem_from_http_exception, problem_from_rpc_error
@@ -131,6 +132,7 @@ def create_app(
     _install_error_handlers(app)
     _add_health_routes(app, min(READINESS_DEADLINE_SECONDS, settings.grpc_deadline_seconds))
     add_jwks_route(app)
+    add_web_routes(app)
 
     api = APIBlueprint("api_v1", __name__, url_prefix=API_PREFIX)
     for resource in RESOURCES:

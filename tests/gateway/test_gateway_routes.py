@@ -51,6 +51,7 @@ def test_only_sign_in_activation_keys_health_and_the_document_are_anonymous(real
         "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/auth/activate",
         "/api/v1/auth/totp", "/api/v1/auth/totp/confirm",  # a second factor before the first sign-in
         "/.well-known/jwks.json", "/healthz", "/readyz", "/api/v1/openapi.json",
+        "/",  # the sign-in page; it holds no data and calls the API with the visitor's cookies
     }
 
 
