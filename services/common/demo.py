@@ -85,6 +85,15 @@ class District:
     schools: tuple[School, ...]
     accounts: tuple[Account, ...] = field(default=())
 
+    def account(self, login: str) -> Account:
+        return next(account for account in self.accounts if account.login == login)
+
+    def guardian_of(self, student_id: str) -> Person:
+        """The (first) guardian of a student."""
+        return next(
+            link.guardian for school in self.schools for link in school.guardianships if link.student.id == student_id
+        )
+
 
 MALE_FIRST = ["Александр", "Дмитрий", "Максим", "Иван", "Артём", "Михаил", "Кирилл", "Егор", "Никита", "Андрей", "Илья", "Матвей", "Тимофей", "Роман", "Владимир"]
 FEMALE_FIRST = ["Анна", "Мария", "Софья", "Алиса", "Виктория", "Полина", "Елизавета", "Дарья", "Ксения", "Варвара", "Екатерина", "Александра", "Вероника", "Ульяна", "Милана"]

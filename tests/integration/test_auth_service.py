@@ -101,7 +101,7 @@ class System:
 
     # people of the demo district
     def person(self, login: str) -> str:
-        return next(account.person.id for account in self.district.accounts if account.login == login)
+        return self.district.account(login).person.id
 
     @property
     def school1(self):
@@ -120,10 +120,7 @@ class System:
         return self.school1.classes[1]
 
     def guardian_of(self, student_id: str) -> str:
-        return next(
-            link.guardian.id for school in self.district.schools for link in school.guardianships
-            if link.student.id == student_id
-        )
+        return self.district.guardian_of(student_id).id
 
     # calls
     def login(self, login: str, password: str = PASSWORD, otp: str = "", address: str = "192.0.2.1",

@@ -93,7 +93,7 @@ class Gateway:
 
     # the demo district
     def person(self, login: str) -> str:
-        return next(account.person.id for account in self.district.accounts if account.login == login)
+        return self.district.account(login).person.id
 
     @property
     def school1(self):
@@ -112,10 +112,7 @@ class Gateway:
         return self.school1.classes[1]
 
     def guardian_of(self, student_id: str):
-        return next(
-            link.guardian for school in self.district.schools for link in school.guardianships
-            if link.student.id == student_id
-        )
+        return self.district.guardian_of(student_id)
 
 
 @pytest.fixture
