@@ -17,13 +17,19 @@ from sqlalchemy import and_, delete, select, update
 from services.auth import audit, rules, store
 from services.auth.context import AuthContext
 from services.auth.journal_client import class_not_found
-from services.auth.keys import aware
 from services.auth.people import (
-    find_person, full_name, grants_of, grants_of_many, load_person_message, person_message, person_query,
+    find_person,
+    full_name,
+    grants_of,
+    grants_of_many,
+    load_person_message,
+    person_message,
+    person_query,
     role_from_proto,
 )
 from services.auth.sessions import end_sessions, revoke_person
 from services.common import paging, replay
+from services.common.clock import as_utc
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.common.roles import STAFF_ROLES, Role
 from services.common.tokens import RoleGrant
@@ -38,7 +44,7 @@ def schools_where(identity, *roles: Role) -> set[str]:
 
 def school_message(row) -> auth_pb2.School:
     return auth_pb2.School(
-        id=row.id, name=row.name, short_name=row.short_name, create_time=timestamp(aware(row.create_time)),
+        id=row.id, name=row.name, short_name=row.short_name, create_time=timestamp(as_utc(row.create_time)),
         code_lifetime_days=row.code_lifetime_days, staff_totp_required=bool(row.staff_totp_required),
     )
 
@@ -314,7 +320,7 @@ class Administration:
                     succeeded=row.action == audit.SIGN_IN_SUCCEEDED,
                     address=row.address,
                     user_agent=row.user_agent,
-                    time=timestamp(aware(row.time)),
+                    time=timestamp(as_utc(row.time)),
                 )
             )
         return auth_pb2.ListSignInsResponse(sign_ins=sign_ins, next_page_token=paging.next_token(offset, size, len(rows)))

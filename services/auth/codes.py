@@ -27,12 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from services.auth import audit, rules, store
 from services.auth.context import AuthContext
 from services.auth.journal_client import ClassRoster, class_not_found
-from services.auth.keys import aware
 from services.auth.passwords import common_passwords, hash_password
 from services.auth.people import account_of_person, find_person, grants_of, role_to_proto
 from services.auth.sessions import Sessions, end_sessions, revoke_person
 from services.auth.signin import Authenticated, SignIn
 from services.auth.throttling import ACTIVATE, too_many_attempts
+from services.common.clock import as_utc
 from services.common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.common.roles import Role
 from services.common.validation import identifier, timestamp
@@ -176,7 +176,7 @@ class Codes:
                 audit.record(session, "code.activation_failed", now=now, client=client, reason="CODE_NOT_FOUND")
             raise NotFound("Код активации не найден. Проверьте, правильно ли он введён", reason="CODE_NOT_FOUND",
                            field="code")
-        state = rules.code_state(used=aware(row.use_time), expires=aware(row.expire_time), now=now)
+        state = rules.code_state(used=as_utc(row.use_time), expires=as_utc(row.expire_time), now=now)
         if state is not rules.CodeState.VALID:
             with context.database.transaction() as session:
                 audit.record(session, "code.activation_failed", now=now, target=row.person_id,
@@ -294,9 +294,9 @@ class Codes:
                     role=role_to_proto(role),
                     student_id=member.student_id,
                     code_issued=code is not None,
-                    code_expire_time=timestamp(aware(code.expire_time)) if code is not None else None,
-                    activate_time=timestamp(aware(account.activate_time)) if account is not None else None,
-                    last_sign_in_time=timestamp(aware(account.last_sign_in_time)) if account is not None else None,
+                    code_expire_time=timestamp(as_utc(code.expire_time)) if code is not None else None,
+                    activate_time=timestamp(as_utc(account.activate_time)) if account is not None else None,
+                    last_sign_in_time=timestamp(as_utc(account.last_sign_in_time)) if account is not None else None,
                 )
             )
         return result

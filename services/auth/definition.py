@@ -15,9 +15,10 @@ from ezh.auth.v1 import auth_pb2_grpc
 from services.auth import rules, store
 from services.auth.context import AuthContext
 from services.auth.journal_client import ClassDirectory
-from services.auth.keys import KeyRing, passphrase_of, utc_now
+from services.auth.keys import KeyRing, passphrase_of
 from services.auth.server import AuthServicer
 from services.auth.throttling import Throttle
+from services.common.clock import utc_now
 from services.common.grpc_server import ServiceDefinition
 from services.common.tokens import TokenVerifier
 

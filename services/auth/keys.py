@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import delete, select, update
 
 from services.auth import store
+from services.common.clock import as_utc, utc_now
 from services.common.database import Database
 from services.common.tokens import ACCESS_TOKEN_LIFETIME_SECONDS, InvalidToken, SigningKey, jwks_json
 
@@ -35,17 +36,6 @@ DEFAULT_PUBLISH_DELAY = dt.timedelta(minutes=10)
 # A retired key still verifies the tokens it signed: their lifetime plus the
 # verifiers' clock leeway.
 DEFAULT_RETIRE_AFTER = dt.timedelta(seconds=ACCESS_TOKEN_LIFETIME_SECONDS + 60)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives back naive datetimes; they are UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 @dataclass(frozen=True)
@@ -104,8 +94,8 @@ class KeyRing:
         return [
             StoredKey(
                 SigningKey(row.kid, _load(row.private_key_pem, self.passphrase)),
-                aware(row.activate_time),
-                aware(row.retire_time),
+                as_utc(row.activate_time),
+                as_utc(row.retire_time),
             )
             for row in rows
         ]
@@ -188,7 +178,7 @@ class KeyRing:
             table = store.signing_key
             session.execute(delete(table).where(table.c.retire_time.is_not(None), table.c.retire_time <= now))
             for row in session.execute(select(table.c.kid, table.c.retire_time)).all():
-                if row.retire_time is None or aware(row.retire_time) > retire:
+                if row.retire_time is None or as_utc(row.retire_time) > retire:
                     session.execute(update(table).where(table.c.kid == row.kid).values(retire_time=retire))
             session.execute(
                 table.insert().values(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth import store
-from services.auth.keys import aware
+from services.common.clock import as_utc
 from services.common.errors import InvalidArgument
 from services.common.roles import Role
 from services.common.tokens import RoleGrant
@@ -115,8 +115,8 @@ def person_message(row, grants: Iterable[RoleGrant]) -> auth_pb2.Person:
         roles=[grant_message(grant) for grant in grants],
         login=row.login or "",
         blocked=bool(row.blocked),
-        activate_time=timestamp(aware(row.activate_time)),
-        last_sign_in_time=timestamp(aware(row.last_sign_in_time)),
+        activate_time=timestamp(as_utc(row.activate_time)),
+        last_sign_in_time=timestamp(as_utc(row.last_sign_in_time)),
         totp_enabled=bool(row.totp_enabled),
     )
 

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from services.auth import audit, rules, store
 from services.auth.context import AuthContext
-from services.auth.keys import aware
 from services.auth.people import account_of_person, grants_of
 from services.common import outbox
+from services.common.clock import as_utc
 from services.common.errors import InvalidArgument, NotFound, Unauthenticated
 from services.common.events import new_event
 from services.common.identity import record_revocation
@@ -170,7 +170,7 @@ class Sessions:
         person = session.execute(select(store.person.c.school_id).where(store.person.c.id == person_id)).one()
         return self.access_token(
             person_id=person_id, school_id=person.school_id, grants=grants_of(session, person_id),
-            session_id=session_id, absolute_end=aware(row.absolute_expire_time), now=now, not_before=not_before,
+            session_id=session_id, absolute_end=as_utc(row.absolute_expire_time), now=now, not_before=not_before,
         )
 
     # refresh and sign-out -----------------------------------------------------
@@ -238,12 +238,12 @@ class Sessions:
         grants = grants_of(session, row.person_id)
         kind = rules.session_kind(grant.role for grant in grants)
         ended = rules.session_expired(
-            kind, aware(row.create_time), aware(row.last_use_time), now, self.context.lifetimes
+            kind, as_utc(row.create_time), as_utc(row.last_use_time), now, self.context.lifetimes
         )
         if ended is not None:
             end_sessions(session, person_id=row.person_id, now=now, reason=ended.value, only=row.id)
             return Unauthenticated("Сеанс истёк, войдите снова", reason="SESSION_EXPIRED"), None
-        absolute_end = min(aware(row.absolute_expire_time), aware(row.create_time) + self.context.lifetimes[kind].absolute)
+        absolute_end = min(as_utc(row.absolute_expire_time), as_utc(row.create_time) + self.context.lifetimes[kind].absolute)
         session.execute(
             update(store.session).where(store.session.c.id == row.id).values(
                 last_use_time=now, kind=kind.value, absolute_expire_time=absolute_end,
@@ -290,7 +290,7 @@ class Sessions:
         return [
             row for row in rows
             if rules.session_expired(
-                rules.SessionKind(row.kind), aware(row.create_time), aware(row.last_use_time), now,
+                rules.SessionKind(row.kind), as_utc(row.create_time), as_utc(row.last_use_time), now,
                 self.context.lifetimes,
             ) is None
         ]
@@ -298,12 +298,12 @@ class Sessions:
     def session_message(self, row, current_session_id: str | None) -> auth_pb2.Session:
         kind = rules.SessionKind(row.kind)
         expires = min(
-            rules.session_expire_time(kind, aware(row.create_time), aware(row.last_use_time), self.context.lifetimes),
-            aware(row.absolute_expire_time),
+            rules.session_expire_time(kind, as_utc(row.create_time), as_utc(row.last_use_time), self.context.lifetimes),
+            as_utc(row.absolute_expire_time),
         )
         return auth_pb2.Session(
-            id=row.id, user_agent=row.user_agent, address=row.address, create_time=timestamp(aware(row.create_time)),
-            last_use_time=timestamp(aware(row.last_use_time)), expire_time=timestamp(expires),
+            id=row.id, user_agent=row.user_agent, address=row.address, create_time=timestamp(as_utc(row.create_time)),
+            last_use_time=timestamp(as_utc(row.last_use_time)), expire_time=timestamp(expires),
             current=row.id == current_session_id,
         )
 

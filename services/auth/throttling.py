@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.auth import rules, store
-from services.auth.keys import aware
+from services.common.clock import as_utc
 from services.common.errors import ResourceExhausted
 
 LOGIN = "login"
@@ -34,7 +34,7 @@ class Throttle:
         ends: list[dt.datetime] = []
         if login:
             since = now - self.per_login.lookback
-            last_success = aware(
+            last_success = as_utc(
                 session.scalar(
                     select(func.max(table.c.time)).where(
                         table.c.login == login, table.c.kind == LOGIN, table.c.succeeded.is_(True)
@@ -48,7 +48,7 @@ class Throttle:
                     table.c.login == login, table.c.kind == LOGIN, table.c.succeeded.is_(False), table.c.time > since
                 )
             ).all()
-            ends.append(rules.locked_until([aware(t) for t in failures], self.per_login, now))
+            ends.append(rules.locked_until([as_utc(t) for t in failures], self.per_login, now))
         if address:
             failures = session.scalars(
                 select(table.c.time).where(
@@ -56,7 +56,7 @@ class Throttle:
                     table.c.time > now - self.per_address.lookback,
                 )
             ).all()
-            ends.append(rules.locked_until([aware(t) for t in failures], self.per_address, now))
+            ends.append(rules.locked_until([as_utc(t) for t in failures], self.per_address, now))
         return max((end for end in ends if end is not None), default=None)
 
     def record(

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from ezh.journal.v1 import journal_pb2_grpc
 
+from services.common.clock import utc_now
 from services.common.grpc_server import ServiceDefinition
 from services.journal import store
 from services.journal.events import HANDLERS
-from services.journal.server import JournalServicer, utc_now
+from services.journal.server import JournalServicer
 
 
 def journal_definition(clock: Callable[[], dt.datetime] = utc_now) -> ServiceDefinition:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.common import outbox
+from services.common.clock import as_utc
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.common.events import new_event
 from services.journal import rules, store
@@ -28,11 +29,6 @@ from services.journal.change_history import ChangeWriter
 # held" and a period "has ended" by the date there, not by UTC.
 SCHOOL_TIMEZONE = ZoneInfo("Europe/Moscow")
 MAX_MARKS_PER_ENTRY = 5
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """Aware UTC; SQLite gives back naive UTC values."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def school_today(now: dt.datetime) -> dt.date:

@@ -11,6 +11,7 @@ from ezh.journal.v1 import events_pb2, journal_pb2, journal_pb2_grpc
 from sqlalchemy import and_, func, or_, select
 
 from services.common import outbox, paging, replay
+from services.common.clock import utc_now
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from services.common.events import new_event
 from services.common.identity import require_identity
@@ -32,10 +33,6 @@ def _class_message(row) -> journal_pb2.SchoolClass:
         id=row.id, school_id=row.school_id, name=f"{row.grade}{row.letter}", grade=row.grade,
         class_teacher_id=row.class_teacher_id or "", student_count=row.student_count,
     )
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _date(field: str, text: str) -> dt.date:

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from services.auth import rules, store
 from services.auth import seed as auth_seed
 from services.auth.definition import make_definition
-from services.auth.keys import KeyRing, aware
+from services.auth.keys import KeyRing
+from services.common.clock import as_utc
 from services.auth.throttling import Throttle
 from services.common.database import Database
 from services.common.demo import build_district
@@ -803,7 +804,7 @@ def test_keys_rotate_with_two_keys_published_and_old_tokens_valid_until_retired(
             select(store.signing_key).order_by(store.signing_key.c.activate_time.desc())
         ).first()
     assert newest.kid in kids() and newest.kid != signing
-    activates_in = aware(newest.activate_time) - dt.datetime.now(dt.UTC)
+    activates_in = as_utc(newest.activate_time) - dt.datetime.now(dt.UTC)
     assert dt.timedelta(minutes=9) < activates_in <= dt.timedelta(minutes=10)
     assert _kid(system.login("parent").access_token) == signing
 
