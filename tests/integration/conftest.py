@@ -1,6 +1,8 @@
 """A small ezh system per test, on RabbitMQ + PostgreSQL or on the embedded bus."""
 from __future__ import annotations
 
+import datetime as dt
+import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +29,51 @@ FAST = dict(
     consumer_max_attempts=3,
     shutdown_grace_seconds=0,
 )
+
+
+class Clock:
+    """A service's clock in tests: real time plus an offset the test moves."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def advance(self, **delta) -> None:
+        self.offset += dt.timedelta(**delta)
+
+
+def free_address() -> str:
+    """A loopback address nothing listens on yet."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+class DemoPeople:
+    """Lookups in the demo district for a test system holding it as `district`."""
+
+    district: object
+
+    def person(self, login: str) -> str:
+        return self.district.account(login).person.id
+
+    @property
+    def school1(self):
+        return self.district.schools[0]
+
+    @property
+    def school2(self):
+        return self.district.schools[1]
+
+    @property
+    def class_5a(self):
+        return self.school1.classes[0]
+
+    @property
+    def class_9b(self):
+        return self.school1.classes[1]
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -43,7 +42,7 @@ from services.journal.definition import DEFINITION as JOURNAL
 from services.reports import store as reports_store
 from services.reports.definition import DEFINITION as REPORTS
 
-from .conftest import wait_for
+from .conftest import Clock, DemoPeople, free_address, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -51,25 +50,6 @@ PASSWORD = "Demo-pass-2026"
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS_LIMIT = 12  # failures per address before it is locked (30 in production; fewer keeps the test short)
 CODE = grpc.StatusCode
-
-
-class Clock:
-    """The auth service's clock: real time plus an offset the test moves."""
-
-    def __init__(self) -> None:
-        self.offset = dt.timedelta()
-
-    def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.offset
-
-    def advance(self, **delta) -> None:
-        self.offset += dt.timedelta(**delta)
-
-
-def _free_address() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{probe.getsockname()[1]}"
 
 
 def fails(call, *args, **kwargs):
@@ -89,7 +69,7 @@ def role(name: Role) -> int:
 
 
 @dataclass
-class System:
+class System(DemoPeople):
     stack: object
     clock: Clock
     auth: ServiceRuntime
@@ -99,26 +79,6 @@ class System:
     district: object
     channels: list = field(default_factory=list)
     databases: dict = field(default_factory=dict)
-
-    # people of the demo district
-    def person(self, login: str) -> str:
-        return self.district.account(login).person.id
-
-    @property
-    def school1(self):
-        return self.district.schools[0]
-
-    @property
-    def school2(self):
-        return self.district.schools[1]
-
-    @property
-    def class_5a(self):
-        return self.school1.classes[0]
-
-    @property
-    def class_9b(self):
-        return self.school1.classes[1]
 
     def guardian_of(self, student_id: str) -> str:
         return self.district.guardian_of(student_id).id
@@ -177,7 +137,7 @@ class System:
 
 @pytest.fixture
 def system(stack):
-    addresses = {service: _free_address() for service in ("auth", "journal", "reports")}
+    addresses = {service: free_address() for service in ("auth", "journal", "reports")}
     stack.with_settings(**{f"{service}_grpc_address": address for service, address in addresses.items()})
     for service in ("auth", "journal", "reports"):
         upgrade(service, stack.settings.database_url(service))

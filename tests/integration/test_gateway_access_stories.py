@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -40,6 +39,8 @@ from services.common.tokens import SigningKey
 from services.journal.definition import DEFINITION as JOURNAL
 from services.journal.seed import seed_demo as seed_journal
 
+from .conftest import Clock, DemoPeople, free_address
+
 pytestmark = pytest.mark.integration
 
 PASSWORD = "some-password-123"
@@ -50,27 +51,8 @@ CODE_FORMAT = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 # --- the system under test ------------------------------------------------------------
 
 
-class Clock:
-    """The auth service's clock: real time plus an offset the test moves."""
-
-    def __init__(self) -> None:
-        self.offset = dt.timedelta()
-
-    def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.offset
-
-    def advance(self, **delta) -> None:
-        self.offset += dt.timedelta(**delta)
-
-
-def _free_address() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{probe.getsockname()[1]}"
-
-
 @dataclass
-class Gateway:
+class Gateway(DemoPeople):
     """The gateway app in front of real auth and journal services, and what the tests need around it."""
 
     app: object
@@ -91,26 +73,6 @@ class Gateway:
         with self.database("auth").session() as session:
             return session.scalar(select(func.count()).select_from(table).where(*where))
 
-    # the demo district
-    def person(self, login: str) -> str:
-        return self.district.account(login).person.id
-
-    @property
-    def school1(self):
-        return self.district.schools[0]
-
-    @property
-    def school2(self):
-        return self.district.schools[1]
-
-    @property
-    def class_5a(self):
-        return self.school1.classes[0]
-
-    @property
-    def class_9b(self):
-        return self.school1.classes[1]
-
     def guardian_of(self, student_id: str):
         return self.district.guardian_of(student_id)
 
@@ -122,7 +84,7 @@ def gateway(stack):
     Auth asks the journal about classes and the journal asks auth for keys,
     so both addresses are chosen before either service starts.
     """
-    addresses = {service: _free_address() for service in ("auth", "journal")}
+    addresses = {service: free_address() for service in ("auth", "journal")}
     stack.with_settings(**{f"{service}_grpc_address": address for service, address in addresses.items()})
     stack.migrate("auth", "journal")
     district = build_district()
