@@ -129,8 +129,14 @@ lesson = Table(
     Column("number", Integer, nullable=False),  # the lesson's place in the day: 1, 2, …
     Column("topic", String(500), nullable=False, server_default=""),
     Column("homework", Text, nullable=False, server_default=""),
+    # From the timetable (ezh.schedule.*): its version (the newest wins), a
+    # cancellation (a cancelled lesson with marks is kept, flagged) and the
+    # planned teacher when a substitute gives the lesson.
+    Column("version", BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="0"),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
+    Column("planned_teacher_id", String(36), nullable=True),
     Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
-    UniqueConstraint("class_id", "date", "number", name="uq_lesson_class_slot"),
+    Index("ix_lesson_class_slot", "class_id", "date", "number"),
 )
 
 mark = Table(
@@ -188,4 +194,43 @@ change_chain = Table(
     Column("school_id", String(36), primary_key=True),
     Column("sequence", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# M1–M4: final marks. Year, exam and final marks hang on the year's period.
+final_mark = Table(
+    "final_mark",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("student_id", String(36), ForeignKey("student.id"), nullable=False, index=True),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("period_id", String(36), ForeignKey("study_period.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # rules.final_marks.FinalMarkKind
+    Column("value", String(20), nullable=False),  # "1"…"5", "pass", "fail", "not_attested", "exempt"
+    Column("teacher_id", String(36), nullable=False),  # who set it last
+    Column("exception_id", String(36), nullable=True),  # M3: set late under this exception
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("student_id", "subject_id", "period_id", "kind", name="uq_final_mark_slot"),
+    Index("ix_final_mark_class_subject_period", "class_id", "subject_id", "period_id"),
+)
+
+# M3: the deputy director's exception to a locked period (optionally one class
+# and/or subject), valid on the days from valid_from to valid_until.
+period_exception = Table(
+    "period_exception",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("period_id", String(36), ForeignKey("study_period.id"), nullable=False, index=True),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=True),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=True),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("granted_by", String(36), nullable=False),
+    Column("grant_time", DateTime(timezone=True), nullable=False),
+    Column("closed_by", String(36), nullable=True),
+    Column("close_time", DateTime(timezone=True), nullable=True),
 )
