@@ -135,6 +135,7 @@ lesson = Table(
     Column("version", BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="0"),
     Column("cancelled", Boolean, nullable=False, server_default=false()),
     Column("planned_teacher_id", String(36), nullable=True),
+    Column("attendance_time", DateTime(timezone=True), nullable=True),  # when attendance was first saved
     Index("ix_lesson_class_subject_date", "class_id", "subject_id", "date"),
     Index("ix_lesson_class_slot", "class_id", "date", "number"),
 )

@@ -1,8 +1,8 @@
 """Final marks, the deputy director's exceptions to a locked period, lessons from the timetable.
 
-Lessons get the timetable's version, a cancelled flag and the planned teacher
-(a substitution gives the lesson to another teacher). The one-lesson-per-slot
-constraint becomes an index: a cancelled lesson that keeps its marks and the
+Lessons get the timetable's version, a cancelled flag, the planned teacher
+(a substitution gives the lesson to another teacher) and when attendance was
+first saved. The one-lesson-per-slot constraint becomes an index: a cancelled lesson that keeps its marks and the
 lesson put in its place share the slot, and so do subgroups' lessons.
 
 Revision ID: 0004
@@ -52,6 +52,7 @@ def upgrade() -> None:
                                    server_default="0"))
         batch.add_column(sa.Column("cancelled", sa.Boolean, nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("planned_teacher_id", sa.String(36), nullable=True))
+        batch.add_column(sa.Column("attendance_time", sa.DateTime(timezone=True), nullable=True))
         batch.drop_constraint("uq_lesson_class_slot", type_="unique")
         batch.create_index("ix_lesson_class_slot", ["class_id", "date", "number"])
 
@@ -60,6 +61,7 @@ def downgrade() -> None:
     with op.batch_alter_table("lesson") as batch:
         batch.drop_index("ix_lesson_class_slot")
         batch.create_unique_constraint("uq_lesson_class_slot", ["class_id", "date", "number"])
+        batch.drop_column("attendance_time")
         batch.drop_column("planned_teacher_id")
         batch.drop_column("cancelled")
         batch.drop_column("version")
