@@ -7,13 +7,15 @@ GEN := build/gen
 PROTOS := $(shell find protos -name '*.proto')
 PROTOS_STAMP := $(GEN)/.stamp
 BUF := build/tools/node_modules/.bin/buf
+AXE := build/tools/node_modules/axe-core/axe.min.js
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: up test protos lint lint-protos lint-python lock migrate unit integration clean
 
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
 
-test: $(INSTALLED) $(PROTOS_STAMP) lint-protos lint-python
+test: $(INSTALLED) $(PROTOS_STAMP) lint-protos lint-python $(CHROMIUM) $(AXE)
 	$(PY) -m pytest
 
 unit: $(INSTALLED) $(PROTOS_STAMP)
@@ -50,6 +52,15 @@ $(PROTOS_STAMP): $(PROTOS) $(INSTALLED)
 $(BUF):
 	mkdir -p build/tools
 	npm install --silent --prefix build/tools @bufbuild/buf@1.75.0
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright
+# and check each page with axe-core (from the npm registry).
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
+$(AXE):
+	mkdir -p build/tools
+	npm install --silent --prefix build/tools axe-core@4.14.1
 
 lint-protos: $(BUF)
 	cd protos && ../$(BUF) lint

@@ -1,83 +1,155 @@
-// The first page of the web client: sign in with cookies, show /me, sign out.
-const ROLE_TITLES = {
-  district_operator: "Оператор района",
-  administrator: "Администратор журнала",
-  director: "Директор",
-  deputy_director: "Заместитель директора",
-  subject_teacher: "Учитель-предметник",
-  class_teacher: "Классный руководитель",
-  parent: "Родитель",
-  student: "Ученик",
-};
+// The web client's shell: sign-in, the signed-in person, the menu by role and
+// the router. Each screen is a small ES module in screens/ that exports
+// `render(view, context, params)`; the router loads it on demand.
+// Every request goes through api.js: cookies for the session, and the
+// ezh_csrf cookie's value repeated in X-CSRF-Token on every unsafe request.
+import { api, ApiError } from "./api.js";
+import { h } from "./dom.js";
+import { personName } from "./i18n.js";
 
-function csrfToken() {
-  const cookie = document.cookie.split("; ").find((item) => item.startsWith("ezh_csrf="));
-  return cookie ? decodeURIComponent(cookie.slice("ezh_csrf=".length)) : "";
+// "#/journal/<class>/<subject>/<period>" → the screen module and its parameters.
+const ROUTES = [
+  { pattern: /^\/?$/, screen: "home" },
+  { pattern: /^\/journal\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
+  { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId"] },
+  { pattern: /^\/class\/([\w-]+)$/, screen: "class", names: ["classId"] },
+  { pattern: /^\/staff$/, screen: "staff" },
+  { pattern: /^\/profile$/, screen: "profile" },
+];
+
+const context = { me: null, roles: new Set(), signedIn: false };
+let cleanup = null;
+
+function hasRole(...roles) { return roles.some((role) => context.roles.has(role)); }
+
+// The menu: what this person's roles can open.
+function menuItems(me) {
+  const items = [["#/", "Главная"]];
+  for (const child of me.children || []) {
+    items.push([`#/diary/${child.id}`, `Дневник: ${child.full_name.split(" ").slice(0, 2).join(" ")}`]);
+  }
+  if (hasRole("student")) items.push([`#/diary/${me.person.id}`, "Дневник"]);
+  for (const grant of me.roles) {
+    if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
+  }
+  if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
+  items.push(["#/profile", "Профиль"]);
+  return items;
 }
 
-async function api(method, path, body) {
-  const headers = { "Accept": "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
-  const response = await fetch(path, {
-    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const payload = response.status === 204 ? null : await response.json().catch(() => null);
-  return { ok: response.ok, status: response.status, payload };
-}
-
-function fill(list, items) {
-  list.replaceChildren(...items.map((text) => {
-    const item = document.createElement("li");
-    item.textContent = text;
-    return item;
-  }));
-}
-
-function showProfile(me) {
-  const person = me.person;
-  document.getElementById("person-name").textContent =
-    [person.last_name, person.first_name, person.middle_name].filter(Boolean).join(" ");
-  document.getElementById("school-name").textContent = me.school ? me.school.name : "Все школы района";
-  fill(document.getElementById("roles"), me.roles.map((grant) => ROLE_TITLES[grant.role] || grant.role));
-  const children = me.children || [];
-  document.getElementById("children-block").hidden = children.length === 0;
-  fill(document.getElementById("children"),
-    children.map((child) => child.class_name ? `${child.full_name}, ${child.class_name}` : child.full_name));
+function showShell(me) {
+  context.me = me;
+  context.roles = new Set(me.roles.map((grant) => grant.role));
+  context.signedIn = true;
   document.getElementById("sign-in").hidden = true;
-  document.getElementById("profile").hidden = false;
+  document.getElementById("person-name").textContent = personName(me.person);
+  document.getElementById("school-name").textContent = me.school ? me.school.name : "Все школы района";
+  document.getElementById("who").hidden = false;
+  const nav = document.getElementById("nav");
+  nav.hidden = false;
+  document.getElementById("nav-list").replaceChildren(
+    ...menuItems(me).map(([href, text]) => h("li", {}, h("a", { href }, text))),
+  );
 }
 
 function showSignIn(message) {
-  document.getElementById("profile").hidden = true;
+  context.signedIn = false;
+  if (cleanup) { cleanup(); cleanup = null; }
+  document.getElementById("who").hidden = true;
+  document.getElementById("nav").hidden = true;
+  document.getElementById("view").replaceChildren();
   document.getElementById("sign-in").hidden = false;
   const error = document.getElementById("sign-in-error");
   error.textContent = message || "";
   error.hidden = !message;
+  document.title = "Электронный журнал — вход";
+}
+
+function markCurrentLink() {
+  for (const link of document.querySelectorAll("#nav-list a")) {
+    if (link.getAttribute("href") === (location.hash || "#/")) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function route() {
+  if (!context.signedIn) return;
+  if (location.hash && !location.hash.startsWith("#/")) return;  // an in-page link, such as the skip link
+  const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
+  const view = document.getElementById("view");
+  if (cleanup) { cleanup(); cleanup = null; }
+  markCurrentLink();
+  const match = ROUTES.map((item) => ({ item, found: item.pattern.exec(path) })).find(({ found }) => found);
+  if (!match) {
+    view.replaceChildren(h("h2", {}, "Страница не найдена"), h("p", {}, h("a", { href: "#/" }, "На главную")));
+    return;
+  }
+  const params = {};
+  (match.item.names || []).forEach((name, index) => { params[name] = match.found[index + 1] || null; });
+  view.replaceChildren(h("p", { class: "muted" }, "Загрузка…"));
+  const module = await import(`./screens/${match.item.screen}.js`);
+  cleanup = (await module.render(view, { ...context, hasRole }, params)) || null;
 }
 
 async function loadMe() {
-  const me = await api("GET", "/api/v1/me");
-  if (me.ok) showProfile(me.payload); else showSignIn("");
+  try {
+    const me = await api("GET", "/api/v1/me");
+    showShell(me);
+    await route();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) showSignIn("");
+    else showSignIn(error.message);
+  }
+}
+
+async function signIn(form, errorNode) {
+  const body = { login: form.login.value.trim(), password: form.password.value, cookie: true };
+  if (form.otp.value.trim()) body.otp = form.otp.value.trim();
+  try {
+    await api("POST", "/api/v1/auth/login", body);
+    form.password.value = "";
+    errorNode.hidden = true;
+    return true;
+  } catch (error) {
+    form.password.value = "";
+    errorNode.textContent = error.status === 401 ? "Неверный логин или пароль" : error.message;
+    errorNode.hidden = false;
+    return false;
+  }
 }
 
 document.getElementById("sign-in-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = event.target;
-  const body = { login: form.login.value.trim(), password: form.password.value, cookie: true };
-  if (form.otp.value.trim()) body.otp = form.otp.value.trim();
-  const result = await api("POST", "/api/v1/auth/login", body);
-  form.password.value = "";
-  if (result.ok) {
+  if (await signIn(event.target, document.getElementById("sign-in-error"))) {
+    document.getElementById("sign-in").hidden = true;
     await loadMe();
-  } else {
-    showSignIn((result.payload && result.payload.detail) || "Не удалось войти");
+  }
+});
+
+// The session ended while the person was working: sign in again in a dialog
+// over the screen, which keeps everything typed but not yet saved.
+const sessionDialog = document.getElementById("session-dialog");
+document.addEventListener("ezh:session-expired", () => {
+  if (!context.signedIn || sessionDialog.open) return;
+  const login = document.getElementById("again-login");
+  if (context.me && context.me.person.login) login.value = context.me.person.login;
+  sessionDialog.showModal();
+});
+
+document.getElementById("again-sign-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (await signIn(event.target, document.getElementById("again-sign-in-error"))) {
+    sessionDialog.close();
+    document.dispatchEvent(new CustomEvent("ezh:signed-in-again"));
   }
 });
 
 document.getElementById("sign-out").addEventListener("click", async () => {
-  await api("POST", "/api/v1/auth/logout", {});
+  try { await api("POST", "/api/v1/auth/logout", {}); } catch { /* signed out anyway */ }
+  context.me = null;
+  location.hash = "";
   showSignIn("");
 });
 
+window.addEventListener("hashchange", route);
 loadMe();
