@@ -22,7 +22,7 @@ from services.common import outbox
 from services.common.clock import as_utc
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.common.events import new_event
-from services.journal import rules, store
+from services.journal import locks, rules, snapshots, store
 from services.journal.change_history import ChangeWriter
 
 # The district's schools keep the journal by Moscow days: a lesson "has been
@@ -42,13 +42,7 @@ def period_rule(row) -> rules.Period:
     )
 
 
-def period_of_day(session: Session, school_id: str, day: dt.date):
-    """The shortest period of the school holding `day` (a quarter rather than the year), or None."""
-    period = store.study_period
-    rows = session.execute(
-        select(period).where(period.c.school_id == school_id, period.c.start_date <= day, period.c.end_date >= day)
-    ).all()
-    return min(rows, key=lambda row: (row.end_date - row.start_date, row.id), default=None)
+period_of_day = snapshots.period_of
 
 
 def mark_text(value: rules.MarkValue) -> str:
@@ -146,13 +140,41 @@ def check_entries(entries: Sequence, pass_fail_subject: bool) -> list[EntryIn]:
     return checked
 
 
-def _mark_data(lesson, row_id: str, student_id: str, value: str, work_type: str,
-               weight: Decimal | None) -> events_pb2.MarkData:
+@dataclass(frozen=True)
+class LessonContext:
+    """What every event about a lesson's entries repeats: the lesson, its subject's name, its period."""
+
+    lesson: object
+    subject_name: str
+    period_id: str
+
+    @classmethod
+    def of(cls, session: Session, lesson) -> LessonContext:
+        name = session.scalar(select(store.subject.c.name).where(store.subject.c.id == lesson.subject_id)) or ""
+        period = period_of_day(session, lesson.school_id, lesson.date)
+        return cls(lesson, name, period.id if period is not None else "")
+
+
+def mark_data(where: LessonContext, row_id: str, student_id: str, value: str, work_type: str,
+              weight: Decimal | None) -> events_pb2.MarkData:
+    lesson = where.lesson
     effective = weight if weight is not None else rules.DEFAULT_WEIGHTS.get(rules.WorkType(work_type), Decimal(1))
     return events_pb2.MarkData(
         mark_id=row_id, school_id=lesson.school_id, class_id=lesson.class_id, subject_id=lesson.subject_id,
         lesson_id=lesson.id, lesson_date=lesson.date.isoformat(), student_id=student_id, value=value,
-        work_type=work_type, weight=weight_text(effective),
+        work_type=work_type, weight=weight_text(effective), subject_name=where.subject_name,
+        teacher_id=lesson.teacher_id, period_id=where.period_id,
+    )
+
+
+def absence_recorded(where: LessonContext, student_id: str, kind: str, previous_kind: str,
+                     actor_id: str) -> events_pb2.AbsenceRecorded:
+    lesson = where.lesson
+    return events_pb2.AbsenceRecorded(
+        school_id=lesson.school_id, class_id=lesson.class_id, subject_id=lesson.subject_id, lesson_id=lesson.id,
+        lesson_date=lesson.date.isoformat(), student_id=student_id, kind=kind, previous_kind=previous_kind,
+        actor_id=actor_id, subject_name=where.subject_name, teacher_id=lesson.teacher_id,
+        period_id=where.period_id,
     )
 
 
@@ -215,6 +237,7 @@ def save_lesson_entries(
 
     writer = ChangeWriter(session, lesson.school_id, actor_id, now, reason)
     result = SaveResult()
+    where = LessonContext.of(session, lesson)
     context = dict(lesson_id=lesson.id)
     for student_id, given, value in creates:
         mark_id = str(uuid.uuid4())
@@ -224,7 +247,7 @@ def save_lesson_entries(
         ))
         writer.append(rules.ChangeEntity.MARK, mark_id, rules.ChangeAction.CREATED, None,
                       _mark_state(value, given.work_type.value, given.weight), student_id=student_id, **context)
-        data = _mark_data(lesson, mark_id, student_id, value, given.work_type.value, given.weight)
+        data = mark_data(where, mark_id, student_id, value, given.work_type.value, given.weight)
         result.events.append(("ezh.journal.mark.created.v1", f"marks/{mark_id}",
                               events_pb2.MarkCreated(mark=data, actor_id=actor_id)))
     for student_id, row, given, value in updates:
@@ -236,8 +259,8 @@ def save_lesson_entries(
                       _mark_state(row.value, row.work_type, old_weight),
                       _mark_state(value, given.work_type.value, given.weight), student_id=student_id, **context)
         result.events.append(("ezh.journal.mark.updated.v1", f"marks/{row.id}", events_pb2.MarkUpdated(
-            mark=_mark_data(lesson, row.id, student_id, value, given.work_type.value, given.weight),
-            previous=_mark_data(lesson, row.id, student_id, row.value, row.work_type, old_weight),
+            mark=mark_data(where, row.id, student_id, value, given.work_type.value, given.weight),
+            previous=mark_data(where, row.id, student_id, row.value, row.work_type, old_weight),
             actor_id=actor_id, reason=reason,
         )))
     for student_id, row in deletes:
@@ -246,7 +269,7 @@ def save_lesson_entries(
         writer.append(rules.ChangeEntity.MARK, row.id, rules.ChangeAction.DELETED,
                       _mark_state(row.value, row.work_type, old_weight), None, student_id=student_id, **context)
         result.events.append(("ezh.journal.mark.deleted.v1", f"marks/{row.id}", events_pb2.MarkDeleted(
-            mark=_mark_data(lesson, row.id, student_id, row.value, row.work_type, old_weight),
+            mark=mark_data(where, row.id, student_id, row.value, row.work_type, old_weight),
             actor_id=actor_id, reason=reason,
         )))
     for student_id, before, after in absence_changes:
@@ -269,24 +292,26 @@ def save_lesson_entries(
                       {"kind": before.kind} if before else None, {"kind": after} if after else None,
                       student_id=student_id, **context)
         result.events.append(("ezh.journal.absence.recorded.v1", f"lessons/{lesson.id}/absences/{student_id}",
-                              events_pb2.AbsenceRecorded(
-                                  school_id=lesson.school_id, class_id=lesson.class_id, subject_id=lesson.subject_id,
-                                  lesson_id=lesson.id, lesson_date=lesson.date.isoformat(), student_id=student_id,
-                                  kind=after or "", previous_kind=before.kind if before else "", actor_id=actor_id,
-                              )))
+                              absence_recorded(where, student_id, after or "",
+                                               before.kind if before else "", actor_id)))
     writer.finish()
     for event_type, subject, data in result.events:
         outbox.record(session, store.outbox, new_event(event_type, "journal", subject, lesson.school_id, data))
     result.change_count = len(result.events)
+    if lesson.attendance_time is None:
+        # The first save of a lesson is its attendance taken: read models learn it from the lesson.
+        session.execute(store.lesson.update().where(store.lesson.c.id == lesson.id).values(attendance_time=now))
+        outbox.record(session, store.outbox, snapshots.lesson_changed_event(session, lesson.id, now))
     return result
 
 
 def entry_allowed(session: Session, lesson, today: dt.date) -> None:
-    """M3: the lesson's period must be open for marks and absences (FAILED_PRECONDITION otherwise)."""
+    """M3: the lesson's period must be open for marks and absences, or opened by an exception
+    (FAILED_PRECONDITION otherwise)."""
     row = period_of_day(session, lesson.school_id, lesson.date)
     if row is None:
         raise FailedPrecondition("Урок не относится ни к одному учебному периоду", reason="LESSON_OUTSIDE_PERIOD")
-    rules.journal_entry_allowed(lesson.date, today, period_rule(row)).raise_if_refused()
+    locks.lesson_entry_decision(session, lesson, row, today).raise_if_refused()
 
 
 def student_names(rows: Iterable) -> list:

@@ -13,12 +13,15 @@ import random
 
 from sqlalchemy import select
 
+from services.common import events as envelope
 from services.common import outbox
 from services.common.database import Database
 from services.common.demo import District, School, demo_id
-from services.journal import rules, store
+from ezh.journal.v1 import events_pb2
+
+from services.journal import rules, snapshots, store
 from services.journal.change_history import ChangeWriter
-from services.journal.entries import SCHOOL_TIMEZONE
+from services.journal.entries import SCHOOL_TIMEZONE, LessonContext, absence_recorded, mark_data
 from services.journal.server import class_created_event
 
 # Name, and whether it is graded зачёт / незачёт.
@@ -97,7 +100,8 @@ def seed_demo(database: Database, district: District, year: int = 2026, today: d
                 )
                 outbox.record(
                     session, store.outbox,
-                    class_created_event(school_class.id, school.id, school_class.grade, school_class.letter),
+                    class_created_event(school_class.id, school.id, school_class.grade, school_class.letter,
+                                        school_class.class_teacher.id),
                 )
                 for person in school_class.students:
                     session.execute(
@@ -129,8 +133,33 @@ def seed_demo(database: Database, district: District, year: int = 2026, today: d
                         guardian_id=parent.id, student_id=link.student.id, relation=link.relation
                     )
                 )
+            _record_students(session, school, today)
             _seed_journal(session, school, district, year, today)
     return True
+
+
+def _record_all(session, events: list) -> None:
+    """outbox.record for many events in one statement."""
+    if events:
+        session.execute(store.outbox.insert(), [
+            dict(event_id=event.id, event_type=event.type, routing_key=event.routing_key,
+                 payload=envelope.to_json(event).decode())
+            for event in events
+        ])
+
+
+def _record_students(session, school: School, today: dt.date) -> None:
+    """ezh.journal.student.changed.v1 for every student of the school, with guardians."""
+    moment = dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE)
+    rows = session.execute(select(store.student).where(store.student.c.school_id == school.id)
+                           .order_by(store.student.c.id)).all()
+    classes = {row.id: row for row in session.execute(
+        select(store.school_class).where(store.school_class.c.school_id == school.id))}
+    class_of = {person.id: classes[school_class.id] for school_class in school.classes
+                for person in school_class.students}
+    guardians = snapshots.guardian_data(session, [row.id for row in rows])
+    _record_all(session, [snapshots.student_changed(row, class_of.get(row.id), guardians[row.id], moment)
+                          for row in rows])
 
 
 def quarters(year: int) -> tuple[tuple[int, dt.date, dt.date], ...]:
@@ -158,6 +187,9 @@ def _seed_journal(session, school: School, district: District, year: int, today:
         for number, first, last in periods
     ] + [dict(id=demo_id("period", school.id, year, "year"), school_id=school.id, academic_year_id=year_id,
               kind="year", number=None, start_date=periods[0][1], end_date=periods[-1][2], deadline_by_order=None)])
+    _record_all(session, [snapshots.period_changed(row) for row in session.execute(
+        select(store.study_period).where(store.study_period.c.academic_year_id == year_id)
+        .order_by(store.study_period.c.start_date, store.study_period.c.end_date))])
     subject_ids = {name: demo_id("subject", school.id, name) for name, _ in SUBJECTS}
     session.execute(store.subject.insert(), [
         dict(id=subject_ids[name], school_id=school.id, name=name, pass_fail=pass_fail) for name, pass_fail in SUBJECTS
@@ -180,7 +212,19 @@ def _seed_journal(session, school: School, district: District, year: int, today:
         session.execute(store.lesson.insert(), [
             {key: value for key, value in lesson.items() if key != "subject_name"} for lesson in lessons
         ])
-    _marks_and_absences(session, school, lessons, {name for name, flag in SUBJECTS if flag}, rng, today)
+    quarter_id = demo_id("period", school.id, year, "quarter", periods[1][0])
+    contexts = {
+        row.id: LessonContext(row, row.subject_name, quarter_id)
+        for row in session.execute(
+            select(store.lesson, store.subject.c.name.label("subject_name"))
+            .join(store.subject, store.subject.c.id == store.lesson.c.subject_id)
+            .where(store.lesson.c.school_id == school.id)
+        )
+    }
+    moment = dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE)
+    _record_all(session, [snapshots.lesson_changed(where.lesson, where.subject_name, quarter_id, moment)
+                          for where in sorted(contexts.values(), key=lambda where: where.lesson.id)])
+    _marks_and_absences(session, school, lessons, contexts, {name for name, flag in SUBJECTS if flag}, rng, today)
 
 
 def _lessons(school: School, classes: dict, subject_ids: dict, teacher_of: dict, quarter, today: dt.date) -> list:
@@ -204,6 +248,7 @@ def _lessons(school: School, classes: dict, subject_ids: dict, teacher_of: dict,
                     class_id=classes[class_name].id, subject_id=subject_ids[subject_name], teacher_id=teacher_id,
                     date=day, number=number,
                     topic=topics[(count - 1) % len(topics)] if day <= today else "",
+                    attendance_time=_entered(day, number) if day <= today else None,
                     homework=f"§ {count + 10}, упр. {count * 3 + 100}" if day <= today + dt.timedelta(days=7) else "",
                     subject_name=subject_name,
                 ))
@@ -211,17 +256,23 @@ def _lessons(school: School, classes: dict, subject_ids: dict, teacher_of: dict,
     return lessons
 
 
-def _marks_and_absences(session, school: School, lessons: list, pass_fail: set[str], rng: random.Random,
-                        today: dt.date) -> None:
+def _entered(day: dt.date, number: int) -> dt.datetime:
+    """When the demo teacher entered a lesson: that afternoon."""
+    return (dt.datetime.combine(day, dt.time(14, 0), SCHOOL_TIMEZONE).astimezone(dt.UTC)
+            + dt.timedelta(minutes=7 * number))
+
+
+def _marks_and_absences(session, school: School, lessons: list, contexts: dict, pass_fail: set[str],
+                        rng: random.Random, today: dt.date) -> None:
     students_of = {school_class.id: school_class.students for school_class in school.classes}
     ability = {student.id: rng.uniform(2.9, 4.9) for students in students_of.values() for student in students}
     writer = ChangeWriter(session, school.id, "", dt.datetime.now(dt.UTC))
-    marks, absences = [], []
+    marks, absences, events = [], [], []
     for lesson in lessons:
         if lesson["date"] > today:
             continue
-        entered = dt.datetime.combine(lesson["date"], dt.time(14, 0), SCHOOL_TIMEZONE).astimezone(dt.UTC)
-        entered += dt.timedelta(minutes=7 * lesson["number"])
+        entered = _entered(lesson["date"], lesson["number"])
+        where = contexts[lesson["id"]]
         whole_class = next((work for word, work in WHOLE_CLASS_WORKS if word in lesson["topic"]), None)
         for student in students_of[lesson["class_id"]]:
             roll = rng.random()
@@ -236,6 +287,8 @@ def _marks_and_absences(session, school: School, lessons: list, pass_fail: set[s
                 writer.append(rules.ChangeEntity.ABSENCE, absence_id, rules.ChangeAction.CREATED, None,
                               {"kind": kind.value}, lesson_id=lesson["id"], student_id=student.id,
                               actor_id=lesson["teacher_id"], changed_at=entered)
+                events.append(("ezh.journal.absence.recorded.v1", f"lessons/{lesson['id']}/absences/{student.id}",
+                               absence_recorded(where, student.id, kind.value, "", lesson["teacher_id"])))
                 if kind in rules.MISSED_KINDS:
                     continue
             if whole_class is None and rng.random() > 0.22:
@@ -254,6 +307,10 @@ def _marks_and_absences(session, school: School, lessons: list, pass_fail: set[s
                           {"value": value, "work_type": work.value, "weight": None},
                           lesson_id=lesson["id"], student_id=student.id, actor_id=lesson["teacher_id"],
                           changed_at=entered)
+            events.append(("ezh.journal.mark.created.v1", f"marks/{mark_id}", events_pb2.MarkCreated(
+                mark=mark_data(where, mark_id, student.id, value, work.value, None), actor_id=lesson["teacher_id"])))
+    _record_all(session, [envelope.new_event(event_type, "journal", subject, school.id, data)
+                          for event_type, subject, data in events])
     if marks:
         session.execute(store.mark.insert(), marks)
     if absences:

@@ -11,13 +11,13 @@ from ezh.journal.v1 import events_pb2, journal_pb2, journal_pb2_grpc
 from sqlalchemy import and_, func, or_, select
 
 from services.common import outbox, paging, replay
-from services.common.clock import utc_now
+from services.common.clock import as_utc, utc_now
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from services.common.events import new_event
 from services.common.identity import require_identity
 from services.common.roles import STAFF_ROLES, Role
 from services.common.validation import identifier
-from services.journal import access, change_history, entries, rules, store
+from services.journal import access, change_history, entries, final_marks, locks, rules, snapshots, store
 
 CLASS_LETTER = re.compile(r"^[А-ЯЁ]{1,2}$")
 
@@ -125,7 +125,8 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                     class_teacher_id=teacher_id or None,
                 )
             )
-            outbox.record(session, store.outbox, class_created_event(class_id, school_id, request.grade, letter))
+            outbox.record(session, store.outbox,
+                          class_created_event(class_id, school_id, request.grade, letter, teacher_id or ""))
             row = session.execute(_class_query().where(store.school_class.c.id == class_id)).one()
             response = journal_pb2.CreateClassResponse(school_class=_class_message(row))
             replay.remember_response(session, store.replays, request.request_id, method, response)
@@ -277,6 +278,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 raise InvalidArgument("date", "Дата не относится ни к одному учебному периоду")
             taken = session.scalar(select(store.lesson.c.id).where(
                 store.lesson.c.class_id == class_id, store.lesson.c.date == day, store.lesson.c.number == request.number,
+                store.lesson.c.cancelled.is_(False),
             ))
             if taken:
                 raise AlreadyExists(f"У класса уже есть {request.number}-й урок в этот день",
@@ -287,10 +289,12 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 date=day, number=request.number, topic=" ".join(request.topic.split()),
                 homework=request.homework.strip(),
             ))
+            outbox.record(session, store.outbox, snapshots.lesson_changed_event(session, lesson_id, self.clock()))
             response = journal_pb2.CreateLessonResponse(
                 lesson=_lesson_message(self._lesson(session, lesson_id), period.id)
             )
             replay.remember_response(session, store.replays, request.request_id, method, response)
+        self.relay.wake()
         return response
 
     def GetJournalPage(self, request, context):
@@ -464,12 +468,237 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             first_broken_sequence=result.first_broken_sequence, head_hash=result.head_hash,
         )
 
+    # ------------------------------------------------------------ final marks (M1–M4, G2)
 
-def class_created_event(class_id: str, school_id: str, grade: int, letter: str):
+    def _school_row(self, session, table, row_id: str, school_id: str, error: NotFound):
+        row = session.execute(select(table).where(table.c.id == row_id, table.c.school_id == school_id)).first()
+        if row is None:
+            raise error
+        return row
+
+    def GetFinalMarkSuggestions(self, request, context):
+        identity = require_identity()
+        class_id = identifier("class_id", request.class_id)
+        subject_id = identifier("subject_id", request.subject_id)
+        period_id = identifier("period_id", request.period_id)
+        student_id = identifier("student_id", request.student_id, required=False)
+        class_not_found = NotFound("Класс не найден", reason="CLASS_NOT_FOUND", field="class_id")
+        today = entries.school_today(self.clock())
+        with self.database.session() as session:
+            class_row = session.execute(_class_query().where(store.school_class.c.id == class_id)).first()
+            if class_row is None:
+                raise class_not_found
+            school_id = class_row.school_id
+            access.check_page_reader(session, identity, school_id, class_id, subject_id, class_not_found)
+            subject = self._school_row(session, store.subject, subject_id, school_id, NotFound(
+                "Предмет не найден", reason="SUBJECT_NOT_FOUND", field="subject_id"))
+            period = self._school_row(session, store.study_period, period_id, school_id, NotFound(
+                "Период не найден", reason="PERIOD_NOT_FOUND", field="period_id"))
+            kind = final_marks.final_mark_kind(period, request.kind)
+            students = entries.student_names(session.execute(
+                select(store.student).join(store.enrollment, store.enrollment.c.student_id == store.student.c.id)
+                .where(entries.enrolled_on(class_id, period.start_date, period.end_date))
+            ).all())
+            students = list({row.id: row for row in students}.values())
+            if student_id:
+                students = [row for row in students if row.id == student_id]
+                if not students:
+                    raise NotFound("Ученик не найден в этом классе", reason="STUDENT_NOT_FOUND", field="student_id")
+            ids = [row.id for row in students]
+            found = final_marks.suggestions(session, class_id, subject, period, kind, ids, today)
+            current = {row.student_id: row for row in session.execute(select(store.final_mark).where(
+                store.final_mark.c.student_id.in_(ids), store.final_mark.c.subject_id == subject_id,
+                store.final_mark.c.period_id == period_id, store.final_mark.c.kind == kind.value,
+            ))}
+            exception = locks.applicable_exception(session, period_id, class_id, subject_id, today)
+            response = journal_pb2.GetFinalMarkSuggestionsResponse(
+                school_class=_class_message(class_row), subject=_subject_message(subject),
+                period=_period_message(period), kind=kind.value, rounding_rule=found.rule,
+                deadline_passed=rules.deadline_passed(entries.period_rule(period), today),
+                suggestions=[final_marks.suggestion_message(row, found.by_student[row.id], current.get(row.id))
+                             for row in students],
+            )
+            if exception is not None:
+                response.exception.CopyFrom(locks.exception_message(exception, today))
+        return response
+
+    def SetFinalMark(self, request, context):
+        identity = require_identity()
+        student_id = identifier("student_id", request.student_id)
+        subject_id = identifier("subject_id", request.subject_id)
+        period_id = identifier("period_id", request.period_id)
+        reason = " ".join(request.reason.split())
+        if len(reason) > 500:
+            raise InvalidArgument("reason", "Причина исправления — не длиннее 500 символов")
+        not_found = NotFound("Ученик не найден", reason="STUDENT_NOT_FOUND", field="student_id")
+        method = "SetFinalMark"
+        now = self.clock()
+        with self.database.transaction() as session:
+            earlier = replay.earlier_response(
+                session, store.replays, request.request_id, method, journal_pb2.SetFinalMarkResponse
+            )
+            if earlier is not None:
+                return earlier
+            student = session.execute(select(store.student).where(store.student.c.id == student_id)).first()
+            if student is None or not access.is_staff_of(identity, student.school_id):
+                raise not_found
+            school_id = student.school_id
+            subject = self._school_row(session, store.subject, subject_id, school_id, NotFound(
+                "Предмет не найден", reason="SUBJECT_NOT_FOUND", field="subject_id"))
+            period = self._school_row(session, store.study_period, period_id, school_id, NotFound(
+                "Период не найден", reason="PERIOD_NOT_FOUND", field="period_id"))
+            kind = final_marks.final_mark_kind(period, request.kind)
+            class_id = final_marks.class_in_period(session, student_id, period)
+            if class_id is None:
+                raise InvalidArgument("student_id", "Ученик не учился в школе в этот период")
+            if not access.teaches(session, identity, school_id, class_id, subject_id):
+                raise access.not_assigned()
+            scale = rules.MarkScale.PASS_FAIL if subject.pass_fail else rules.MarkScale.FIVE_POINT
+            value = rules.final_mark_value(request.value.strip(), scale)
+            target = final_marks.FinalMarkTarget(school_id, student_id, class_id, subject, period, kind)
+            row, changed = final_marks.set_final_mark(session, target, value, actor_id=identity.person_id, now=now,
+                                                      reason=reason)
+            response = journal_pb2.SetFinalMarkResponse(final_mark=final_marks.final_mark_message(row),
+                                                        changed=changed)
+            replay.remember_response(session, store.replays, request.request_id, method, response)
+        if changed:
+            self.relay.wake()
+        return response
+
+    # ------------------------------------------------------------ exceptions to the lock (M3)
+
+    def _grantor_period(self, session, identity, period_id: str):
+        """The period, if the caller may open or close its exceptions (deputy director, director)."""
+        period = session.execute(select(store.study_period).where(store.study_period.c.id == period_id)).first()
+        if period is None or not access.is_staff_of(identity, period.school_id):
+            raise NotFound("Период не найден", reason="PERIOD_NOT_FOUND", field="period_id")
+        if period.school_id not in access.schools_where(identity, rules.EXCEPTION_GRANTORS):
+            raise PermissionDenied("Разрешение на изменения после срока даёт заместитель директора или директор",
+                                   reason="ROLE_REQUIRED")
+        return period
+
+    def OpenPeriodException(self, request, context):
+        identity = require_identity()
+        period_id = identifier("period_id", request.period_id)
+        class_id = identifier("class_id", request.class_id, required=False)
+        subject_id = identifier("subject_id", request.subject_id, required=False)
+        now = self.clock()
+        today = entries.school_today(now)
+        valid_from = _date("valid_from", request.valid_from) if request.valid_from.strip() else today
+        valid_until = _date("valid_until", request.valid_until)
+        reason = " ".join(request.reason.split())
+        if not reason:
+            raise InvalidArgument("reason", "Укажите основание разрешения (например, номер приказа)")
+        if len(reason) > 500:
+            raise InvalidArgument("reason", "Основание — не длиннее 500 символов")
+        if valid_until < today:
+            raise InvalidArgument("valid_until", "Разрешение не может закончиться в прошлом")
+        if valid_until - valid_from > dt.timedelta(days=31):
+            raise InvalidArgument("valid_until", "Разрешение даётся не больше чем на 31 день")
+        method = "OpenPeriodException"
+        with self.database.transaction() as session:
+            earlier = replay.earlier_response(
+                session, store.replays, request.request_id, method, journal_pb2.OpenPeriodExceptionResponse
+            )
+            if earlier is not None:
+                return earlier
+            period = self._grantor_period(session, identity, period_id)
+            if class_id:
+                self._school_row(session, store.school_class, class_id, period.school_id, NotFound(
+                    "Класс не найден", reason="CLASS_NOT_FOUND", field="class_id"))
+            if subject_id:
+                self._school_row(session, store.subject, subject_id, period.school_id, NotFound(
+                    "Предмет не найден", reason="SUBJECT_NOT_FOUND", field="subject_id"))
+            exception_id = str(uuid.uuid4())
+            rules.DeadlineException(exception_id, period_id, valid_from, valid_until, identity.person_id, reason)
+            session.execute(store.period_exception.insert().values(
+                id=exception_id, school_id=period.school_id, period_id=period_id, class_id=class_id or None,
+                subject_id=subject_id or None, valid_from=valid_from, valid_until=valid_until, reason=reason,
+                granted_by=identity.person_id, grant_time=now,
+            ))
+            row = session.execute(select(store.period_exception)
+                                  .where(store.period_exception.c.id == exception_id)).one()
+            response = journal_pb2.OpenPeriodExceptionResponse(exception=locks.exception_message(row, today))
+            replay.remember_response(session, store.replays, request.request_id, method, response)
+        return response
+
+    def ClosePeriodException(self, request, context):
+        identity = require_identity()
+        exception_id = identifier("exception_id", request.exception_id)
+        now = self.clock()
+        table = store.period_exception
+        not_found = NotFound("Разрешение не найдено", reason="EXCEPTION_NOT_FOUND", field="exception_id")
+        with self.database.transaction() as session:
+            row = session.execute(select(table).where(table.c.id == exception_id)).first()
+            if row is None or not access.is_staff_of(identity, row.school_id):
+                raise not_found
+            self._grantor_period(session, identity, row.period_id)
+            if row.close_time is None:
+                session.execute(table.update().where(table.c.id == exception_id)
+                                .values(closed_by=identity.person_id, close_time=now))
+            row = session.execute(select(table).where(table.c.id == exception_id)).one()
+            return journal_pb2.ClosePeriodExceptionResponse(
+                exception=locks.exception_message(row, entries.school_today(now)))
+
+    def ListPeriodExceptions(self, request, context):
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id)
+        period_id = identifier("period_id", request.period_id, required=False)
+        if not access.is_staff_of(identity, school_id):
+            raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+        table = store.period_exception
+        query = select(table).where(table.c.school_id == school_id)
+        if period_id:
+            query = query.where(table.c.period_id == period_id)
+        today = entries.school_today(self.clock())
+        with self.database.session() as session:
+            rows = session.execute(query.order_by(table.c.grant_time.desc(), table.c.id)).all()
+        return journal_pb2.ListPeriodExceptionsResponse(
+            exceptions=[locks.exception_message(row, today) for row in rows])
+
+    # ------------------------------------------------------------ history of a cell (J8)
+
+    def GetCellHistory(self, request, context):
+        identity = require_identity()
+        log = store.change_log
+        with self.database.session() as session:
+            if request.final_mark_id.strip():
+                final_mark_id = identifier("final_mark_id", request.final_mark_id)
+                not_found = final_marks.not_found_final_mark()
+                row = session.execute(select(store.final_mark)
+                                      .where(store.final_mark.c.id == final_mark_id)).first()
+                if row is None:
+                    raise not_found
+                access.check_page_reader(session, identity, row.school_id, row.class_id, row.subject_id, not_found)
+                where = and_(log.c.school_id == row.school_id, log.c.entity == rules.ChangeEntity.FINAL_MARK.value,
+                             log.c.entity_id == final_mark_id)
+            else:
+                lesson_id = identifier("lesson_id", request.lesson_id)
+                student_id = identifier("student_id", request.student_id)
+                not_found = NotFound("Урок не найден", reason="LESSON_NOT_FOUND", field="lesson_id")
+                lesson = self._lesson(session, lesson_id)
+                if lesson is None:
+                    raise not_found
+                access.check_page_reader(session, identity, lesson.school_id, lesson.class_id, lesson.subject_id,
+                                         not_found)
+                where = and_(log.c.school_id == lesson.school_id, log.c.lesson_id == lesson_id,
+                             log.c.student_id == student_id)
+            rows = session.execute(select(log).where(where).order_by(log.c.sequence)).all()
+        return journal_pb2.GetCellHistoryResponse(entries=[
+            journal_pb2.HistoryEntry(
+                sequence=row.sequence, entity=row.entity, entity_id=row.entity_id, action=row.action,
+                actor_id=row.actor_id, change_time=as_utc(row.changed_at).isoformat(),
+                old_value=row.old_value or "", new_value=row.new_value or "", reason=row.reason or "",
+            ) for row in rows
+        ])
+
+
+def class_created_event(class_id: str, school_id: str, grade: int, letter: str, class_teacher_id: str = ""):
     return new_event(
         "ezh.journal.class.created.v1",
         "journal",
         f"classes/{class_id}",
         school_id,
-        events_pb2.ClassCreated(class_id=class_id, school_id=school_id, name=f"{grade}{letter}", grade=grade),
+        events_pb2.ClassCreated(class_id=class_id, school_id=school_id, name=f"{grade}{letter}", grade=grade,
+                                class_teacher_id=class_teacher_id),
     )

@@ -8,6 +8,7 @@ runs on PostgreSQL + RabbitMQ and on SQLite + the embedded bus.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import grpc
 import pytest
@@ -123,6 +124,11 @@ class Journal:
                 .where(store.outbox.c.event_type != "ezh.journal.class.created.v1").order_by(store.outbox.c.seq)
             ))
 
+    def outbox_events(self) -> list[dict]:
+        with self.database.session() as session:
+            return [json.loads(payload) for payload in session.scalars(
+                select(store.outbox.c.payload).order_by(store.outbox.c.seq))]
+
     def state(self) -> tuple[int, int, int, int]:
         """Marks, absences, history records, outbox rows: what a refused request must not change."""
         return (self.count(store.mark), self.count(store.absence), self.count(store.change_log),
@@ -154,9 +160,17 @@ def test_j2_teacher_saves_a_lesson_in_one_request(journal_stack):
         (first.id, "5", "oral", "1"), (first.id, "4", "test", "2"), (third.id, "3", "homework", "0.5"),
     ])
     assert {(a["student_id"], a["kind"]) for a in saved["absences"]} == {(second.id, "ill"), (third.id, "late")}
-    assert j.count(store.outbox) - before == 5
-    assert j.outbox_types()[-5:].count("ezh.journal.mark.created.v1") == 3
-    assert j.outbox_types()[-5:].count("ezh.journal.absence.recorded.v1") == 2
+    # One event per change, and the lesson's snapshot: its attendance is now taken.
+    assert j.count(store.outbox) - before == 6
+    assert j.outbox_types()[-6:].count("ezh.journal.mark.created.v1") == 3
+    assert j.outbox_types()[-6:].count("ezh.journal.absence.recorded.v1") == 2
+    assert j.outbox_types()[-1] == "ezh.journal.lesson.changed.v1"
+    events = j.outbox_events()[-6:]
+    for event in events[:5]:
+        data = event["data"].get("mark", event["data"])
+        assert (data["subject_name"], data["teacher_id"], data["period_id"]) == (
+            "Математика", DISTRICT.account("teacher").person.id, QUARTER_2)
+    assert events[-1]["data"]["attendance_taken"] is True and events[-1]["data"]["lesson_id"] == MATH_TODAY
     assert j.count(store.change_log, store.change_log.c.lesson_id == MATH_TODAY) == 5
 
     page = _body(j.page("teacher"), 200)
@@ -347,12 +361,12 @@ def test_m3_locked_period_refuses_marks(journal_stack):
         class_id=CLASS_5A.id, subject_id=MATH, teacher_id=teacher, date="2026-10-20", number=6,
         topic="Повторение",
     )).lesson
+    future = j.rpc("teacher", "CreateLesson", journal_pb2.CreateLessonRequest(
+        class_id=CLASS_5A.id, subject_id=MATH, date="2026-12-01", number=6)).lesson
     before = j.state()
 
     refused = j.save("teacher", lesson.id, {"entries": [
         {"student_id": CLASS_5A.students[0].id, "marks": [{"value": 5, "work_type": "oral"}]}]})
-    future = j.rpc("teacher", "CreateLesson", journal_pb2.CreateLessonRequest(
-        class_id=CLASS_5A.id, subject_id=MATH, date="2026-12-01", number=6)).lesson
     too_early = j.save("teacher", future.id, {"entries": [{"student_id": CLASS_5A.students[0].id, "absence": "ill"}]})
 
     assert lesson.period_id == QUARTER_1
