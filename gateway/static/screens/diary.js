@@ -116,7 +116,7 @@ function subjectsView(data) {
   });
   return h("section", { "aria-labelledby": "subjects-title" },
     h("h3", { id: "subjects-title" }, "Отметки по предметам"),
-    h("div", { class: "table-wrap" }, h("table", { class: "subjects" },
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "subjects-title" }, h("table", { class: "subjects" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Предмет"), h("th", { scope: "col" }, "Отметки"),
         h("th", { scope: "col" }, "Средний балл"), h("th", { scope: "col" }, "Пропуски"))),
       h("tbody", {}, rows))));

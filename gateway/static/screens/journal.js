@@ -71,7 +71,7 @@ class JournalGrid {
     remember(location.hash, title);
     document.title = `${title} — Электронный журнал`;
     const onBeforeUnload = (event) => { if (this.dirty.size) event.preventDefault(); };
-    const onSignedIn = () => this.saveAll();
+    const onSignedIn = () => { this.sessionLost = false; this.saveAll(); };
     window.addEventListener("beforeunload", onBeforeUnload);
     document.addEventListener("ezh:signed-in-again", onSignedIn);
     this.cleanup = () => {
@@ -258,7 +258,7 @@ class JournalGrid {
         h("label", { for: "work-weight" }, "Вес новых отметок"), weight));
     }
     this.panel.replaceChildren(
-      h("h3", { id: "lesson-title" }, `Урок ${formatWeekdayDate(lesson.date)}, ${lesson.number}-й по счёту`),
+      h("h3", { id: "lesson-title" }, `Урок: ${formatWeekdayDate(lesson.date)}, ${lesson.number}-й по расписанию`),
       h("dl", {},
         h("dt", {}, "Тема"), h("dd", { id: "lesson-topic" }, lesson.topic || "не указана"),
         h("dt", {}, "Домашнее задание"), h("dd", { id: "lesson-homework" }, lesson.homework || "не задано")),
@@ -368,6 +368,10 @@ class JournalGrid {
 
   scheduleSave() {
     clearTimeout(this.timer);
+    if (this.sessionLost) {
+      this.setStatus(`Не сохранено: сеанс завершён. ${countOf(this.dirty.size, WORDS.change)} в этом браузере — войдите снова.`);
+      return;
+    }
     if (this.dirty.size) {
       this.setStatus(`Не сохранено: ${countOf(this.dirty.size, WORDS.change)}`);
       this.timer = setTimeout(() => this.saveAll(), SAVE_DELAY_MS);
@@ -389,6 +393,7 @@ class JournalGrid {
     const results = await Promise.all(saves);
     const changed = results.reduce((sum, count) => sum + count, 0);
     if (this.dirty.size === 0) this.setStatus(`Сохранено: ${countOf(changed, WORDS.change)}`);
+    else if (this.sessionLost) return;  // saved again after signing in
     else if (this.errors.size) this.setStatus(`Не сохранено: ${countOf(this.dirty.size, WORDS.change)}, см. ошибки ниже`);
     else this.scheduleSave();
     this.refreshAverages();
@@ -448,7 +453,8 @@ class JournalGrid {
 
   rejectLesson(error, lessonId, keys) {
     if (error instanceof ApiError && error.status === 401) {
-      this.setStatus("Не сохранено: сеанс завершён. Отметки остались в этом браузере — войдите снова.");
+      this.sessionLost = true;
+      this.setStatus(`Не сохранено: сеанс завершён. ${countOf(this.dirty.size, WORDS.change)} в этом браузере — войдите снова.`);
       return;
     }
     if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500 || error.status === 429) {

@@ -1,0 +1,140 @@
+"""The subject teacher's journal page, driven by the keyboard only (J2, J6, A3)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PHONE
+from tests.browser.demo_ids import SCHOOL, journal_hash, quarter_id
+
+pytestmark = pytest.mark.embedded
+
+GRID = "table.journal"
+SAVED = re.compile(r"^Сохранено")
+
+
+def _short_name(person) -> str:
+    return f"{person.last_name} {person.first_name[0]}. {person.middle_name[0]}."
+
+
+def _focus_grid_by_keyboard(page) -> None:
+    """Tab from the top of the page until a cell of the grid has the focus."""
+    page.locator("body").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('td.cell')"):
+            return
+    raise AssertionError("Tab never reached the journal grid")
+
+
+def _position(page) -> tuple[int, int]:
+    return tuple(page.evaluate("() => [document.activeElement.dataset.row, document.activeElement.dataset.col]"
+                               ".map(Number)"))
+
+
+def _empty_cell_left_of(page, row: int, col: int) -> int:
+    for candidate in range(col, -1, -1):
+        if page.locator(f'{GRID} td.cell[data-row="{row}"][data-col="{candidate}"]').inner_text().strip() == "":
+            return candidate
+    raise AssertionError("no empty cell in the row")
+
+
+def _go_to(page, row: int, col: int) -> None:
+    here_row, here_col = _position(page)
+    for _ in range(row - here_row):
+        page.keyboard.press("ArrowDown")
+    for _ in range(here_row - row):
+        page.keyboard.press("ArrowUp")
+    for _ in range(here_col - col):
+        page.keyboard.press("ArrowLeft")
+    for _ in range(col - here_col):
+        page.keyboard.press("ArrowRight")
+    assert _position(page) == (row, col)
+
+
+def _row_of(page, person) -> int:
+    names = page.locator(f"{GRID} tbody th[scope=row]").all_inner_texts()
+    return names.index(_short_name(person))
+
+
+def _day_of_column(page, col: int) -> str:
+    """'27 ноября' from the column's header ('пятница, 27 ноября')."""
+    title = page.locator(f"{GRID} thead th.lesson").nth(col).locator("abbr").get_attribute("title")
+    return title.split(", ", 1)[1]
+
+
+def test_j2_teacher_enters_marks_by_keyboard_and_parent_sees_them(client_factory):
+    child = SCHOOL.classes[0].students[0]  # the demo parent's child in 5А
+    teacher = client_factory()
+    teacher.sign_in("teacher")
+    page = teacher.page
+    page.goto("/" + journal_hash("5А", "Математика"))
+    page.locator(f"{GRID} td.cell").first.wait_for()
+    teacher.check_accessibility()
+
+    _focus_grid_by_keyboard(page)
+    row = _row_of(page, child)
+    start_row, start_col = _position(page)
+    col = _empty_cell_left_of(page, row, start_col)
+    _go_to(page, row - 1, col)
+    page.keyboard.press("Enter")  # Enter goes down
+    assert _position(page) == (row, col)
+    cell = page.locator(f'{GRID} td.cell[data-row="{row}"][data-col="{col}"]')
+    page.keyboard.type("54")
+    page.keyboard.type("3")
+    assert cell.inner_text() == "5 4 3"
+    page.keyboard.press("Control+z")  # undo the 3
+    assert cell.inner_text() == "5 4"
+    page.get_by_role("status").filter(has_text=SAVED).wait_for()
+    assert "dirty" not in cell.get_attribute("class")
+    teacher.screenshot("journal-teacher")
+
+    page.reload()
+    cell = page.locator(f'{GRID} td.cell[data-row="{row}"][data-col="{col}"]')
+    cell.wait_for()
+    assert sorted(cell.inner_text().split()) == ["4", "5"]  # both saved, in the server's order
+    day = _day_of_column(page, col)
+
+    parent = client_factory(PHONE)
+    parent.sign_in("parent")
+    parent.page.goto(f"/#/diary/{child.id}/{quarter_id(2)}")
+    maths = parent.page.locator("table.subjects tr", has=parent.page.get_by_role("rowheader", name="Математика"))
+    marks = maths.locator(f'span.mark[title^="{day}:"]')
+    marks.first.wait_for()
+    assert sorted(marks.all_inner_texts()) == ["4", "5"]
+    parent.check_accessibility()
+    parent.screenshot("diary-parent")
+
+
+def test_a3_expired_session_keeps_unsaved_marks_until_signed_in_again(client_factory):
+    student = SCHOOL.classes[0].students[3]
+    teacher = client_factory()
+    teacher.sign_in("teacher")
+    page = teacher.page
+    page.goto("/" + journal_hash("5А", "Математика"))
+    page.locator(f"{GRID} td.cell").first.wait_for()
+    _focus_grid_by_keyboard(page)
+    row = _row_of(page, student)
+    col = _empty_cell_left_of(page, row, _position(page)[1])
+    _go_to(page, row, col)
+
+    teacher.context.clear_cookies()  # the session is gone
+    page.keyboard.type("4")
+    dialog = page.get_by_role("dialog", name="Сеанс завершён")
+    dialog.wait_for()
+    stored = page.evaluate("() => Object.entries(localStorage).filter(([key]) => key.startsWith('ezh.unsaved.'))")
+    assert stored and '"value":"4"' in stored[0][1]
+    page.get_by_role("status").filter(has_text="сеанс завершён").wait_for()
+    teacher.check_accessibility()
+    teacher.screenshot("journal-session-expired")
+
+    dialog.get_by_label("Логин").fill("teacher")
+    dialog.get_by_label("Пароль", exact=True).fill(teacher.stack.password)
+    dialog.get_by_role("button", name="Войти").click()
+    page.get_by_role("status").filter(has_text=SAVED).wait_for()
+    assert page.evaluate("() => Object.keys(localStorage).filter(key => key.startsWith('ezh.unsaved.')).length") == 0
+    page.reload()
+    cell = page.locator(f'{GRID} td.cell[data-row="{row}"][data-col="{col}"]')
+    cell.wait_for()
+    assert cell.inner_text() == "4"
