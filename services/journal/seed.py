@@ -23,6 +23,7 @@ from services.journal import rules, snapshots, store
 from services.journal.change_history import ChangeWriter
 from services.journal.entries import SCHOOL_TIMEZONE, LessonContext, absence_recorded, mark_data
 from services.journal.server import class_created_event
+from services.journal.records_seed import seed_records
 
 # Name, and whether it is graded зачёт / незачёт.
 SUBJECTS = (
@@ -225,6 +226,7 @@ def _seed_journal(session, school: School, district: District, year: int, today:
     _record_all(session, [snapshots.lesson_changed(where.lesson, where.subject_name, quarter_id, moment)
                           for where in sorted(contexts.values(), key=lambda where: where.lesson.id)])
     _marks_and_absences(session, school, lessons, contexts, {name for name, flag in SUBJECTS if flag}, rng, today)
+    seed_records(session, school, year, today, WEEKS)
 
 
 def _lessons(school: School, classes: dict, subject_ids: dict, teacher_of: dict, quarter, today: dt.date) -> list:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text,
-    UniqueConstraint, false, func,
+    UniqueConstraint, false, func, true,
 )
 
 from services.common.outbox import plumbing_tables
@@ -40,6 +40,12 @@ student = Table(
     Column("first_name", String(100), nullable=False),
     Column("middle_name", String(100), nullable=False, server_default=""),
     Column("birth_date", Date, nullable=True),
+    # J1: contacts kept by the class teacher, and the last monthly check of the whole record.
+    Column("phone", String(30), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("last_verified_on", Date, nullable=True),
+    Column("verified_by", String(36), nullable=True),
 )
 
 enrollment = Table(
@@ -60,6 +66,10 @@ guardian = Table(
     Column("last_name", String(100), nullable=False),
     Column("first_name", String(100), nullable=False),
     Column("middle_name", String(100), nullable=False, server_default=""),
+    Column("phone", String(30), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("electronic_access", Boolean, nullable=False, server_default=true()),  # J7: false = on paper
 )
 
 guardianship = Table(
@@ -129,6 +139,9 @@ lesson = Table(
     Column("number", Integer, nullable=False),  # the lesson's place in the day: 1, 2, …
     Column("topic", String(500), nullable=False, server_default=""),
     Column("homework", Text, nullable=False, server_default=""),
+    Column("homework_due_date", Date, nullable=True),
+    Column("work_kind", String(20), nullable=False, server_default=""),  # from the КТП: practical, laboratory, test
+    Column("subgroup_id", String(36), nullable=True),  # None: the whole class
     # From the timetable (ezh.schedule.*): its version (the newest wins), a
     # cancellation (a cancelled lesson with marks is kept, flagged) and the
     # planned teacher when a substitute gives the lesson.
@@ -234,4 +247,143 @@ period_exception = Table(
     Column("grant_time", DateTime(timezone=True), nullable=False),
     Column("closed_by", String(36), nullable=True),
     Column("close_time", DateTime(timezone=True), nullable=True),
+)
+
+# ------------------------------------------------------------------ records around the lessons
+
+# Files attached to a lesson's homework; the content lives in the attachment storage under `storage_key`.
+homework_attachment = Table(
+    "homework_attachment",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("lesson_id", String(36), ForeignKey("lesson.id"), nullable=False, index=True),
+    Column("file_name", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(200), nullable=False),
+    Column("uploaded_by", String(36), nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)
+
+# Curriculum (учебный план): hours of a subject in a class for the academic year (J3).
+curriculum = Table(
+    "curriculum",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("academic_year_id", String(36), ForeignKey("academic_year.id"), nullable=False),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("hours", Integer, nullable=False),
+    UniqueConstraint("academic_year_id", "class_id", "subject_id", name="uq_curriculum_class_subject"),
+)
+
+# КТП of a class and subject ("" subgroup: the whole class) for the year (J3).
+lesson_plan = Table(
+    "lesson_plan",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("academic_year_id", String(36), ForeignKey("academic_year.id"), nullable=False),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("subgroup_id", String(36), nullable=False, server_default=""),
+    Column("status", String(20), nullable=False),  # draft, complete
+    Column("updated_by", String(36), nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    Column("completed_by", String(36), nullable=True),
+    Column("complete_time", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("academic_year_id", "class_id", "subject_id", "subgroup_id", name="uq_lesson_plan"),
+)
+
+lesson_plan_item = Table(
+    "lesson_plan_item",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("plan_id", String(36), ForeignKey("lesson_plan.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("topic", String(500), nullable=False),
+    Column("hours", Integer, nullable=False),
+    Column("work_type", String(20), nullable=False, server_default=""),
+)
+
+# Arrivals and departures (4.3.6): requested by the class teacher, carried out by the administrator.
+roster_change = Table(
+    "roster_change",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False, index=True),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # arrival, departure
+    Column("student_id", String(36), nullable=True),  # None: a new student, described below
+    Column("last_name", String(100), nullable=False, server_default=""),
+    Column("first_name", String(100), nullable=False, server_default=""),
+    Column("middle_name", String(100), nullable=False, server_default=""),
+    Column("birth_date", Date, nullable=True),
+    Column("change_date", Date, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("status", String(20), nullable=False),  # requested, done
+    Column("requested_by", String(36), nullable=False),
+    Column("request_time", DateTime(timezone=True), nullable=False),
+    Column("carried_out_by", String(36), nullable=True),
+    Column("carry_out_time", DateTime(timezone=True), nullable=True),
+)
+
+# Subgroups of a class for a subject in a year (J4), and who was in which when.
+subgroup = Table(
+    "subgroup",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("academic_year_id", String(36), ForeignKey("academic_year.id"), nullable=False),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("teacher_id", String(36), nullable=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Index("ix_subgroup_class_subject", "class_id", "subject_id"),
+)
+
+subgroup_member = Table(
+    "subgroup_member",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subgroup_id", String(36), ForeignKey("subgroup.id"), nullable=False, index=True),
+    Column("student_id", String(36), ForeignKey("student.id"), nullable=False, index=True),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),  # the last day in the subgroup
+    Column("changed_by", String(36), nullable=False),
+)
+
+# J5: documents the class teacher holds (an illness note) for a student's days.
+absence_note = Table(
+    "absence_note",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("student_id", String(36), ForeignKey("student.id"), nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("kind", String(20), nullable=False),  # ill, excused
+    Column("document", String(300), nullable=False),
+    Column("recorded_by", String(36), nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Index("ix_absence_note_class_dates", "class_id", "first_date"),
+)
+
+attendance_reconciliation = Table(
+    "attendance_reconciliation",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_id", String(36), ForeignKey("school.id"), nullable=False),
+    Column("class_id", String(36), ForeignKey("school_class.id"), nullable=False),
+    Column("week_monday", Date, nullable=False),
+    Column("reconciled_by", String(36), nullable=False),
+    Column("reconcile_time", DateTime(timezone=True), nullable=False),
+    Column("changed_count", Integer, nullable=False),
+    Column("unresolved_count", Integer, nullable=False),
+    Index("ix_attendance_reconciliation_class_week", "class_id", "week_monday"),
 )
