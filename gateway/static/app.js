@@ -10,6 +10,7 @@ import { personName } from "./i18n.js";
 // "#/journal/<class>/<subject>/<period>" → the screen module and its parameters.
 const ROUTES = [
   { pattern: /^\/?$/, screen: "home" },
+  { pattern: /^\/activate$/, screen: "home" },
   { pattern: /^\/journal\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId"] },
   { pattern: /^\/class\/([\w-]+)$/, screen: "class", names: ["classId"] },
@@ -42,6 +43,7 @@ function showShell(me) {
   context.roles = new Set(me.roles.map((grant) => grant.role));
   context.signedIn = true;
   document.getElementById("sign-in").hidden = true;
+  document.getElementById("activate").hidden = true;
   document.getElementById("person-name").textContent = personName(me.person);
   document.getElementById("school-name").textContent = me.school ? me.school.name : "Все школы района";
   document.getElementById("who").hidden = false;
@@ -58,7 +60,9 @@ function showSignIn(message) {
   document.getElementById("who").hidden = true;
   document.getElementById("nav").hidden = true;
   document.getElementById("view").replaceChildren();
-  document.getElementById("sign-in").hidden = false;
+  const activating = location.hash === "#/activate";
+  document.getElementById("sign-in").hidden = activating;
+  document.getElementById("activate").hidden = !activating;
   const error = document.getElementById("sign-in-error");
   error.textContent = message || "";
   error.hidden = !message;
@@ -73,7 +77,10 @@ function markCurrentLink() {
 }
 
 async function route() {
-  if (!context.signedIn) return;
+  if (!context.signedIn) {
+    if (location.hash === "#/activate" || location.hash === "#/" || !location.hash) showSignIn("");
+    return;
+  }
   if (location.hash && !location.hash.startsWith("#/")) return;  // an in-page link, such as the skip link
   const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
   const view = document.getElementById("view");
@@ -141,6 +148,27 @@ document.getElementById("again-sign-in-form").addEventListener("submit", async (
   if (await signIn(event.target, document.getElementById("again-sign-in-error"))) {
     sessionDialog.close();
     document.dispatchEvent(new CustomEvent("ezh:signed-in-again"));
+  }
+});
+
+document.getElementById("activate-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const error = document.getElementById("activate-error");
+  const show = (text) => { error.textContent = text; error.hidden = false; };
+  if (!form.code.value.trim()) { show("Поле «Код активации»: введите код со своей полоски"); return; }
+  if (!form.login.value.trim()) { show("Поле «Логин»: придумайте логин"); return; }
+  if (form.password.value !== form.again.value) { show("Поле «Пароль ещё раз»: пароли не совпадают"); return; }
+  try {
+    await api("POST", "/api/v1/auth/activate", {
+      code: form.code.value.trim(), login: form.login.value.trim(), password: form.password.value, cookie: true,
+    });
+    form.reset();
+    error.hidden = true;
+    location.hash = "#/";
+    await loadMe();
+  } catch (failure) {
+    show(failure.message);
   }
 });
 

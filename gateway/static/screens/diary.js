@@ -27,7 +27,9 @@ export async function render(view, context, { studentId, periodId }) {
   const self = context.hasRole("student") && me.person.id === studentId;
   const child = children.find((item) => item.id === studentId);
   const name = self ? "Мой дневник" : child ? `Дневник: ${child.full_name}` : "Дневник";
+  // The period: from the address, else the one opened last.
   const period = periodId || localStorage.getItem(PERIOD_KEY);
+  if (periodId) localStorage.setItem(PERIOD_KEY, periodId);
   const switcher = children.length > 1 ? h("nav", { class: "children", "aria-label": "Дети" },
     h("ul", {}, children.map((item) => h("li", {}, h("a", {
       href: `#/diary/${item.id}${period ? `/${period}` : ""}`,
@@ -43,6 +45,7 @@ export async function render(view, context, { studentId, periodId }) {
   try {
     data = await get(`/api/v1/students/${studentId}/marks?period_id=${encodeURIComponent(period)}`);
   } catch (error) {
+    if (error instanceof ApiError && error.problem.field === "period_id") localStorage.removeItem(PERIOD_KEY);
     const polite = error instanceof ApiError && (error.status === 404 || error.status === 403)
       ? "Этот дневник вам недоступен: можно открыть только дневник своего ребёнка (или свой). "
         + "Проверьте ссылку или выберите ребёнка в меню."

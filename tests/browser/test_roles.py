@@ -1,0 +1,86 @@
+"""Parents, class teachers and everyone's own account, in the browser (A2, A3, A5)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PHONE
+from tests.browser.demo_ids import DISTRICT, SCHOOL, quarter_id
+
+pytestmark = pytest.mark.embedded
+
+
+def test_a5_parent_cannot_open_other_child_by_url(client_factory):
+    parent = client_factory(PHONE)
+    parent.sign_in("parent")
+    page = parent.page
+    stranger = SCHOOL.classes[0].students[7]  # a classmate of the parent's child
+    page.goto(f"/#/diary/{stranger.id}/{quarter_id(2)}")
+    refusal = page.get_by_role("alert")
+    refusal.wait_for()
+    assert "Этот дневник вам недоступен" in refusal.inner_text()
+    assert stranger.last_name not in page.locator("main").inner_text()
+    parent.check_accessibility()
+    parent.screenshot("diary-refused")
+    # The parent's own children are one tap away.
+    own = SCHOOL.classes[1].students[0]
+    page.get_by_role("link", name=re.compile(f"^Дневник: {own.last_name} {own.first_name}")).click()
+    page.get_by_role("heading", name=re.compile("^Дневник: ")).wait_for()
+    page.get_by_role("heading", name="Отметки по предметам").wait_for()
+
+
+def test_a3_class_teacher_issues_and_prints_activation_codes(client_factory):
+    teacher = client_factory()
+    teacher.sign_in("classteacher")
+    page = teacher.page
+    page.get_by_role("link", name="Мой класс").click()
+    page.get_by_role("heading", name=re.compile("^Мой класс")).wait_for()
+    teacher.check_accessibility()
+    student = SCHOOL.classes[0].students[5]
+    guardian = DISTRICT.guardian_of(SCHOOL.classes[0].students[6].id)
+    page.get_by_label(student.full_name, exact=True).check()
+    page.get_by_label(re.compile(f"^{guardian.full_name} ")).check()
+    page.get_by_role("button", name="Выдать коды выбранным").click()
+    slips = page.locator("article.slip")
+    slips.nth(1).wait_for()
+    assert slips.count() == 2
+    texts = slips.all_inner_texts()
+    assert any(student.full_name in text and "Ученик" in text for text in texts)
+    assert any(guardian.full_name in text and "Родитель" in text for text in texts)
+    codes = page.locator("article.slip .code").all_inner_texts()
+    assert all(re.fullmatch(r"[A-Z0-9]{2,}(-[A-Z0-9]{2,})+", code) for code in codes), codes
+    page.get_by_role("status").filter(has_text="Выдано: 2 кода").wait_for()
+    teacher.check_accessibility()
+
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_role("button", name="Распечатать").click()
+    assert page.evaluate("() => window.printed") == 1
+    page.emulate_media(media="print")
+    assert slips.first.is_visible()
+    assert not page.locator("table.members").is_visible()
+    assert not page.locator("header.top").is_visible()
+    assert not page.get_by_role("button", name="Распечатать").is_visible()
+    page.screenshot(path=str(teacher_screens() / "class-codes-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+    teacher.screenshot("class-codes")
+
+    # The student activates the code from the slip and is signed in.
+    newcomer = client_factory(PHONE)
+    code = next(text for text in texts if student.full_name in text).split("Код активации:")[1].split()[0]
+    newcomer.open("/#/activate")
+    form = newcomer.page.locator("#activate-form")
+    form.get_by_label("Код активации").fill(code)
+    form.get_by_label("Логин").fill("pupil5a")
+    form.get_by_label("Пароль (не короче 8 символов)").fill("Снег-идёт-над-школой-7")
+    form.get_by_label("Пароль ещё раз").fill("Снег-идёт-над-школой-7")
+    newcomer.check_accessibility()
+    form.get_by_role("button", name="Активировать и войти").click()
+    newcomer.page.get_by_role("heading", name=f"Здравствуйте, {student.first_name} {student.middle_name}!").wait_for()
+
+
+def teacher_screens():
+    from tests.browser.conftest import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
