@@ -54,6 +54,9 @@ from gateway.activation import activation
 from gateway.health import READINESS_DEADLINE_SECONDS, Liveness, Readiness, check_readiness
 from gateway.journal import journal
 from gateway.journal_records import journal_records
+from gateway.messages import messages
+from gateway.notify import notify
+from gateway.school_events import school_events
 from gateway.jwks import add_jwks_route
 from gateway.web import add_web_routes
 from gateway import metrics
@@ -78,7 +81,7 @@ OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
 REQUEST_ID_HTTP_HEADER = "X-Request-ID"
 
 # Resource blueprints mounted under API_PREFIX.
-RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation, journal, journal_records)
+RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation, journal, journal_records, notify, messages, school_events)
 
 # An incoming request id is reused only if it is short and printable: it is
 # echoed in a header, written to logs and sent on as gRPC metadata.

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     # How many reverse proxies in front of the gateway to trust for X-Forwarded-For/-Proto (0: none).
     gateway_trusted_proxies: int = Field(default=0, ge=0, le=5)
     demo_password: SecretStr | None = None
+    # notify's e-mail channel (C1): off while no SMTP host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "ezh <noreply@ezh.local>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Where links in notifications point (the web client's address).
+    notify_web_url: str = "http://127.0.0.1:8080"
     # Encrypts auth's private signing keys in its database (from a Secret in the district).
     auth_key_passphrase: SecretStr | None = None
 

@@ -1,20 +1,55 @@
-"""How the notify service is assembled."""
+"""How the notify service is assembled.
+
+Besides the gRPC servicer and the event handlers, notify runs one more loop:
+the delivery worker that sends due e-mail (only when an SMTP host is set).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
 from ezh.notify.v1 import notify_pb2_grpc
 
+from services.common.clock import utc_now
 from services.common.grpc_server import ServiceDefinition
 from services.notify import store
-from services.notify.events import HANDLERS
+from services.notify.delivery import DeliveryWorker, channels_from
+from services.notify.events import HANDLERS, EventContext, event_handlers
+from services.notify.inbox import Channels
 from services.notify.server import NotifyServicer
 
-DEFINITION = ServiceDefinition(
-    name="notify",
-    grpc_service_name="ezh.notify.v1.NotifyService",
-    metadata=store.metadata,
-    outbox=store.outbox,
-    processed=store.processed,
-    revoked=store.revoked,
-    register=lambda server, runtime: notify_pb2_grpc.add_NotifyServiceServicer_to_server(
-        NotifyServicer(runtime), server
-    ),
-    handlers=HANDLERS,
-)
+
+def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_interval: float = 1.0) -> ServiceDefinition:
+    """The service; `clock` (aware UTC now) stamps notifications and decides when e-mail is due."""
+
+    def register(server, runtime) -> None:
+        channels = channels_from(runtime.settings)
+        available = Channels(email="email" in channels)
+        notify_pb2_grpc.add_NotifyServiceServicer_to_server(NotifyServicer(runtime, clock, available), server)
+        if runtime.consumer is not None:  # the handlers, bound to this process's channels and clock
+            runtime.consumer.handlers.update(event_handlers(EventContext(available, clock)))
+        if channels:
+            worker = DeliveryWorker(runtime.database, channels, runtime.settings.notify_web_url, clock,
+                                    interval=delivery_interval)
+            runtime.delivery = worker
+            start = runtime.start
+
+            def start_with_delivery() -> None:  # the runtime knows no extra loops: add the sender's
+                start()
+                runtime._spawn("delivery", worker.run, runtime._stop)
+
+            runtime.start = start_with_delivery
+
+    return ServiceDefinition(
+        name="notify",
+        grpc_service_name="ezh.notify.v1.NotifyService",
+        metadata=store.metadata,
+        outbox=store.outbox,
+        processed=store.processed,
+        revoked=store.revoked,
+        register=register,
+        handlers=HANDLERS,
+    )
+
+
+DEFINITION = notify_definition()

@@ -1,13 +1,44 @@
-"""Events notify consumes."""
+"""Events notify consumes: its read model, the notifications they cause (C1) and the alerts (J6).
+
+Each handler runs in the consumer's transaction, beside the processed-event
+row: a redelivered event changes nothing, and each notification also carries
+a (recipient, source) key that is unique.
+"""
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from ezh.auth.v1 import events_pb2 as auth_events
-from sqlalchemy import select
+from ezh.journal.v1 import events_pb2 as journal_events
+from ezh.schedule.v1 import events_pb2 as schedule_events
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from services.common.clock import utc_now
 from services.common.events import Event
-from services.notify import store
+from services.notify import rules, store
+from services.notify.inbox import Channels, Recipient, notify
 
+
+@dataclass
+class EventContext:
+    """What handlers need from the running service."""
+
+    channels: Channels
+    clock: Callable[[], dt.datetime] = utc_now
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+# ----------------------------------------------------------------- read model
 
 def on_school_created(session: Session, event: Event) -> None:
     data = event.data_as(auth_events.SchoolCreated)
@@ -17,4 +48,347 @@ def on_school_created(session: Session, event: Event) -> None:
         )
 
 
-HANDLERS = {"ezh.auth.school.created.v1": on_school_created}
+def on_class_created(session: Session, event: Event) -> None:
+    data = event.data_as(journal_events.ClassCreated)
+    values = dict(school_id=data.school_id, name=data.name, class_teacher_id=data.class_teacher_id or None)
+    table = store.school_class
+    if session.scalar(select(table.c.id).where(table.c.id == data.class_id)) is None:
+        session.execute(table.insert().values(id=data.class_id, **values))
+    else:
+        session.execute(table.update().where(table.c.id == data.class_id).values(**values))
+
+
+def on_student_changed(session: Session, event: Event) -> None:
+    """The whole record replaces what notify holds; an older version is ignored."""
+    data = event.data_as(journal_events.StudentChanged)
+    table = store.student
+    current = session.scalar(select(table.c.version).where(table.c.id == data.student_id))
+    if current is not None and current >= data.version:
+        return
+    values = dict(
+        school_id=data.school_id, class_id=data.class_id or None, class_name=data.class_name,
+        last_name=data.last_name, first_name=data.first_name, middle_name=data.middle_name,
+        status=data.status or "enrolled", version=data.version,
+    )
+    if current is None:
+        session.execute(table.insert().values(id=data.student_id, **values))
+    else:
+        session.execute(table.update().where(table.c.id == data.student_id).values(**values))
+    session.execute(store.guardian.delete().where(store.guardian.c.student_id == data.student_id))
+    for item in data.guardians:
+        if not item.guardian_id:
+            continue
+        session.execute(store.guardian.insert().values(
+            student_id=data.student_id, guardian_id=item.guardian_id, full_name=item.full_name,
+            relation=item.relation, email=item.email, electronic_access=item.electronic_access,
+        ))
+
+
+def _teaching(session: Session, school_id: str, class_id: str, subject_id: str, teacher_id: str,
+              subject_name: str) -> None:
+    if not (class_id and subject_id and teacher_id):
+        return
+    table = store.class_teaching
+    key = and_(table.c.class_id == class_id, table.c.subject_id == subject_id, table.c.teacher_id == teacher_id)
+    if session.scalar(select(func.count()).select_from(table).where(key)) == 0:
+        session.execute(table.insert().values(class_id=class_id, subject_id=subject_id, teacher_id=teacher_id,
+                                              school_id=school_id, subject_name=subject_name))
+
+
+# ----------------------------------------------------------------- who is told
+
+@dataclass(frozen=True)
+class StudentView:
+    id: str
+    school_id: str
+    class_id: str
+    class_name: str
+    name: str  # "Пётр Иванов"
+    recipients: tuple[Recipient, ...]  # the student and their guardians who use the journal
+
+
+def student_view(session: Session, student_id: str) -> StudentView | None:
+    row = session.execute(select(store.student).where(store.student.c.id == student_id)).first()
+    if row is None or row.status == "departed":
+        return None
+    recipients = [Recipient(row.id, f"{row.first_name} {row.last_name}")]
+    for guardian in session.execute(
+        select(store.guardian).where(store.guardian.c.student_id == student_id).order_by(store.guardian.c.guardian_id)
+    ):
+        if guardian.electronic_access:  # J7: the others are informed on paper
+            recipients.append(Recipient(guardian.guardian_id, guardian.full_name, guardian.email))
+    return StudentView(row.id, row.school_id, row.class_id or "", row.class_name,
+                       f"{row.first_name} {row.last_name}", tuple(recipients))
+
+
+def class_students(session: Session, class_id: str) -> list[str]:
+    return list(session.scalars(
+        select(store.student.c.id).where(store.student.c.class_id == class_id, store.student.c.status != "departed")
+        .order_by(store.student.c.last_name, store.student.c.first_name)
+    ))
+
+
+def _tell_student(session: Session, context: EventContext, event: Event, student: StudentView, kind: str,
+                  text: rules.Text, lesson_date: dt.date | None) -> None:
+    fresh = rules.c1_email_is_fresh(lesson_date, event.time)
+    now = context.clock()
+    for recipient in student.recipients:
+        notify(session, source_key=f"{event.id}:{student.id}", recipient=recipient, kind=kind, text=text, now=now,
+               channels=context.channels, school_id=student.school_id, student_id=student.id, email_allowed=fresh)
+
+
+# ----------------------------------------------------------------- marks, absences, lessons, final marks
+
+def _mark_fact_values(mark) -> dict:
+    return dict(school_id=mark.school_id, class_id=mark.class_id, student_id=mark.student_id,
+                subject_id=mark.subject_id, subject_name=mark.subject_name, period_id=mark.period_id,
+                lesson_date=_day(mark.lesson_date) or dt.date.min, value=mark.value, work_type=mark.work_type,
+                weight=mark.weight)
+
+
+def _average_verdict(session: Session, student_id: str, subject_id: str, period_id: str) -> rules.AverageVerdict:
+    table = store.mark_fact
+    facts = [
+        rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date)
+        for row in session.execute(select(table).where(
+            table.c.student_id == student_id, table.c.subject_id == subject_id, table.c.period_id == period_id))
+    ]
+    return rules.j6_current_average(facts)
+
+
+def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVerdict, rules.AverageVerdict]:
+    """Update the mark facts; the subject's average verdict before and after."""
+    before = _average_verdict(session, mark.student_id, mark.subject_id, mark.period_id)
+    table = store.mark_fact
+    session.execute(table.delete().where(table.c.mark_id == mark.mark_id))
+    if not deleted:
+        session.execute(table.insert().values(mark_id=mark.mark_id, **_mark_fact_values(mark)))
+    after = _average_verdict(session, mark.student_id, mark.subject_id, mark.period_id)
+    return before, after
+
+
+def _handle_mark(session: Session, context: EventContext, event: Event, mark, previous=None,
+                 deleted: bool = False) -> None:
+    _teaching(session, mark.school_id, mark.class_id, mark.subject_id, mark.teacher_id, mark.subject_name)
+    before, after = _apply_mark(session, mark, deleted)
+    student = student_view(session, mark.student_id)
+    if student is None:
+        return
+    lesson_date = _day(mark.lesson_date)
+    if previous is not None and previous.value == mark.value and previous.work_type == mark.work_type:
+        return  # only the weight or a detail changed: nothing worth telling
+    text = rules.c1_mark_text(student.name, student.id, mark.subject_name, mark.value, mark.work_type,
+                              lesson_date or dt.date.today(), previous=previous.value if previous else None,
+                              deleted=deleted)
+    _tell_student(session, context, event, student, "mark", text, lesson_date)
+    if after.failing and not before.failing:
+        raise_alert(session, context, event, student, "failing_average", mark.subject_name,
+                    f"текущий средний балл по предмету «{mark.subject_name}» опустился до "
+                    f"{rules.russian_decimal(after.average)} — это «2».",
+                    occurrence=f"average:{student.id}:{mark.subject_id}:{mark.period_id}:{event.id}")
+
+
+def on_mark_created(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(journal_events.MarkCreated)
+        _handle_mark(session, context, event, data.mark)
+    return handle
+
+
+def on_mark_updated(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(journal_events.MarkUpdated)
+        _handle_mark(session, context, event, data.mark, previous=data.previous)
+    return handle
+
+
+def on_mark_deleted(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(journal_events.MarkDeleted)
+        _handle_mark(session, context, event, data.mark, deleted=True)
+    return handle
+
+
+def unexcused_in_week(session: Session, student_id: str, day: dt.date) -> int:
+    monday, sunday = rules.week_of(day)
+    table = store.absence_fact
+    return session.scalar(select(func.count()).select_from(table).where(
+        table.c.student_id == student_id, table.c.kind == "unexcused",
+        table.c.lesson_date >= monday, table.c.lesson_date <= sunday,
+    )) or 0
+
+
+def school_threshold(session: Session, school_id: str) -> int:
+    value = session.scalar(select(store.school_setting.c.unexcused_absence_threshold)
+                           .where(store.school_setting.c.school_id == school_id))
+    return value or rules.DEFAULT_UNEXCUSED_THRESHOLD
+
+
+def on_absence_recorded(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(journal_events.AbsenceRecorded)
+        _teaching(session, data.school_id, data.class_id, data.subject_id, data.teacher_id, data.subject_name)
+        lesson_date = _day(data.lesson_date)
+        if lesson_date is None:
+            return
+        table = store.absence_fact
+        before = unexcused_in_week(session, data.student_id, lesson_date)
+        session.execute(table.delete().where(table.c.lesson_id == data.lesson_id,
+                                             table.c.student_id == data.student_id))
+        if data.kind:
+            session.execute(table.insert().values(
+                lesson_id=data.lesson_id, student_id=data.student_id, school_id=data.school_id,
+                class_id=data.class_id, subject_name=data.subject_name, lesson_date=lesson_date, kind=data.kind,
+            ))
+        after = unexcused_in_week(session, data.student_id, lesson_date)
+        student = student_view(session, data.student_id)
+        if student is None or (not data.kind and not data.previous_kind) or data.kind == data.previous_kind:
+            return
+        text = rules.c1_absence_text(student.name, student.id, data.subject_name, data.kind, lesson_date)
+        _tell_student(session, context, event, student, "absence", text, lesson_date)
+        threshold = school_threshold(session, data.school_id)
+        if rules.j6_unexcused_alert(after, threshold) and not rules.j6_unexcused_alert(before, threshold):
+            monday, sunday = rules.week_of(lesson_date)
+            raise_alert(session, context, event, student, "unexcused_absences", "",
+                        f"{after} пропуск(а/ов) без уважительной причины за неделю "
+                        f"{rules.russian_day(monday)} — {rules.russian_day(sunday)}.",
+                        occurrence=f"absences:{student.id}:{monday.isoformat()}")
+    return handle
+
+
+def on_lesson_changed(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(journal_events.LessonChanged)
+        _teaching(session, data.school_id, data.class_id, data.subject_id, data.teacher_id, data.subject_name)
+        lesson_date = _day(data.lesson_date)
+        if lesson_date is None:
+            return
+        table = store.lesson_fact
+        current = session.execute(select(table).where(table.c.lesson_id == data.lesson_id)).first()
+        if current is not None and current.version > data.version:
+            return
+        values = dict(school_id=data.school_id, class_id=data.class_id, subgroup_id=data.subgroup_id,
+                      subject_name=data.subject_name, lesson_date=lesson_date, slot=data.slot, topic=data.topic,
+                      homework=data.homework, version=data.version)
+        if current is None:
+            session.execute(table.insert().values(lesson_id=data.lesson_id, **values))
+        else:
+            session.execute(table.update().where(table.c.lesson_id == data.lesson_id).values(**values))
+        homework = data.homework.strip()
+        if not homework or (current is not None and current.homework.strip() == homework):
+            return
+        if data.subgroup_id:
+            return  # notify does not know who is in a subgroup; the diary shows it to them
+        for student_id in class_students(session, data.class_id):
+            student = student_view(session, student_id)
+            if student is None:
+                continue
+            text = rules.c1_homework_text(student.name, student.id, data.subject_name, homework, lesson_date,
+                                          _day(data.homework_due_date))
+            _tell_student(session, context, event, student, "homework", text, lesson_date)
+    return handle
+
+
+def on_final_mark_set(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(journal_events.FinalMarkSet)
+        mark = data.final_mark
+        student = student_view(session, mark.student_id)
+        if student is None:
+            return
+        text = rules.c1_final_mark_text(student.name, student.id, mark.subject_name, mark.kind, mark.value,
+                                        data.previous_value or None)
+        _tell_student(session, context, event, student, "final_mark", text, None)
+        if rules.j6_failing_period_mark(mark.value):
+            what = rules.FINAL_KIND_WORDS.get(mark.kind, "итоговая")
+            raise_alert(session, context, event, student, "failing_period_mark", mark.subject_name,
+                        f"отметка {what} по предмету «{mark.subject_name}» — {rules.mark_word(mark.value)}.",
+                        occurrence=f"period:{student.id}:{mark.subject_id}:{mark.period_id or mark.kind}")
+    return handle
+
+
+# ----------------------------------------------------------------- timetable changes
+
+def on_schedule_lesson_changed(context: EventContext):
+    def handle(session: Session, event: Event) -> None:
+        data = event.data_as(schedule_events.LessonChanged)
+        lesson, previous = data.lesson, data.previous
+        day = _day(previous.date) if previous.date else _day(lesson.date)
+        if day is None:
+            return
+        subject = session.scalar(
+            select(store.class_teaching.c.subject_name).where(store.class_teaching.c.class_id == lesson.class_id,
+                                                              store.class_teaching.c.subject_id == lesson.subject_id)
+        ) or "урок"
+        status = event.type.split(".")[3]  # substituted / cancelled / moved
+        slot = previous.slot or lesson.slot
+        now = context.clock()
+        fresh = rules.c1_email_is_fresh(day, event.time)
+        if status == "substituted" and lesson.teacher_id:
+            class_name = session.scalar(select(store.school_class.c.name)
+                                        .where(store.school_class.c.id == lesson.class_id)) or ""
+            text = rules.c1_schedule_text(None, subject, status, day, slot, for_teacher=True, class_name=class_name)
+            notify(session, source_key=event.id, recipient=Recipient(lesson.teacher_id), kind="schedule", text=text,
+                   now=now, channels=context.channels, school_id=lesson.school_id, email_allowed=fresh)
+        if lesson.subgroup_id:
+            return
+        for student_id in class_students(session, lesson.class_id):
+            student = student_view(session, student_id)
+            if student is None:
+                continue
+            text = rules.c1_schedule_text(student.name, subject, status, day, slot,
+                                          new_day=_day(lesson.date), new_slot=lesson.slot)
+            for recipient in student.recipients:
+                notify(session, source_key=f"{event.id}:{student.id}", recipient=recipient, kind="schedule",
+                       text=text, now=now, channels=context.channels, school_id=student.school_id,
+                       student_id=student.id, email_allowed=fresh)
+    return handle
+
+
+# ----------------------------------------------------------------- J6 alerts
+
+def raise_alert(session: Session, context: EventContext, event: Event, student: StudentView, kind: str,
+                subject_name: str, details: str, *, occurrence: str) -> None:
+    """J6: one alert per occurrence, told to the class teacher and the parents."""
+    table = store.alert
+    if session.scalar(select(table.c.id).where(table.c.occurrence_key == occurrence)) is not None:
+        return
+    now = context.clock()
+    alert_id = str(uuid.uuid4())
+    session.execute(table.insert().values(
+        id=alert_id, school_id=student.school_id, class_id=student.class_id, student_id=student.id, kind=kind,
+        occurrence_key=occurrence[:200], subject_name=subject_name, details=details, create_time=now,
+    ))
+    text = rules.c1_alert_text(student.name, student.id, kind, subject_name, details)
+    class_teacher = session.scalar(select(store.school_class.c.class_teacher_id)
+                                   .where(store.school_class.c.id == student.class_id))
+    recipients = [recipient for recipient in student.recipients if recipient.person_id != student.id]
+    if class_teacher:
+        recipients.append(Recipient(class_teacher))
+    for recipient in recipients:
+        link = f"/alerts/{alert_id}" if recipient.person_id == class_teacher else text.link
+        notify(session, source_key=f"alert:{alert_id}", recipient=recipient, kind="alert",
+               text=rules.Text(text.title, text.body, link), now=now, channels=context.channels,
+               school_id=student.school_id, student_id=student.id)
+
+
+def event_handlers(context: EventContext) -> dict[str, Callable[[Session, Event], None]]:
+    schedule = on_schedule_lesson_changed(context)
+    return {
+        "ezh.auth.school.created.v1": on_school_created,
+        "ezh.journal.class.created.v1": on_class_created,
+        "ezh.journal.student.changed.v1": on_student_changed,
+        "ezh.journal.mark.created.v1": on_mark_created(context),
+        "ezh.journal.mark.updated.v1": on_mark_updated(context),
+        "ezh.journal.mark.deleted.v1": on_mark_deleted(context),
+        "ezh.journal.absence.recorded.v1": on_absence_recorded(context),
+        "ezh.journal.lesson.changed.v1": on_lesson_changed(context),
+        "ezh.journal.final_mark.set.v1": on_final_mark_set(context),
+        "ezh.schedule.lesson.substituted.v1": schedule,
+        "ezh.schedule.lesson.cancelled.v1": schedule,
+        "ezh.schedule.lesson.moved.v1": schedule,
+    }
+
+
+# The handlers' keys (the consumer binds them to the running service at start).
+HANDLERS = event_handlers(EventContext(Channels()))
