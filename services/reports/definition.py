@@ -1,20 +1,61 @@
 """How the reports service is assembled."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+
 from ezh.reports.v1 import reports_pb2_grpc
 
+from services.common.clock import utc_now
 from services.common.grpc_server import ServiceDefinition
 from services.reports import store
 from services.reports.events import HANDLERS
+from services.reports.printouts import SCHOOL_TIMEZONE, archive_ended_periods
 from services.reports.server import ReportsServicer
 
-DEFINITION = ServiceDefinition(
-    name="reports",
-    grpc_service_name="ezh.reports.v1.ReportsService",
-    metadata=store.metadata,
-    outbox=store.outbox,
-    processed=store.processed,
-    revoked=store.revoked,
-    register=lambda server, runtime: reports_pb2_grpc.add_ReportsServiceServicer_to_server(
-        ReportsServicer(runtime), server
-    ),
-    handlers=HANDLERS,
-)
+log = logging.getLogger(__name__)
+ARCHIVE_INTERVAL_SECONDS = 3600.0
+
+
+def run_archive_job(runtime, clock: Callable[[], dt.datetime], interval: float) -> None:
+    """Archive the periods that have ended, now and then every `interval` seconds, until the runtime stops."""
+    while getattr(runtime, "_stop", None) is None:  # the runtime is still being assembled
+        time.sleep(0.05)
+    stop: threading.Event = runtime._stop
+    while not stop.is_set():
+        try:
+            now = clock()
+            made = archive_ended_periods(runtime.database, now.astimezone(SCHOOL_TIMEZONE).date(), now)
+            if made:
+                log.info("reports: archived %d ended period(s)", made)
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("reports: archiving ended periods failed")
+        stop.wait(interval)
+
+
+def reports_definition(clock: Callable[[], dt.datetime] = utc_now,
+                       archive_interval: float = ARCHIVE_INTERVAL_SECONDS) -> ServiceDefinition:
+    """The service; `clock` (aware UTC now) decides what "today" is for reports, forecasts and archives."""
+
+    def register(server, runtime) -> None:
+        reports_pb2_grpc.add_ReportsServiceServicer_to_server(ReportsServicer(runtime, clock), server)
+        if archive_interval > 0:
+            threading.Thread(target=run_archive_job, args=(runtime, clock, archive_interval),
+                             name="reports-archive", daemon=True).start()
+
+    return ServiceDefinition(
+        name="reports",
+        grpc_service_name="ezh.reports.v1.ReportsService",
+        metadata=store.metadata,
+        outbox=store.outbox,
+        processed=store.processed,
+        revoked=store.revoked,
+        register=register,
+        handlers=HANDLERS,
+    )
+
+
+DEFINITION = reports_definition()

@@ -1,7 +1,12 @@
 """Events that build the reports read model.
 
 Events from different services may arrive in any order (a class before its
-school), so each handler creates the summary row it needs.
+school, an old mark change after a newer one), so each handler creates the
+row it needs and a snapshot is replaced only by a newer one: by `version`
+for students and lessons, by the event's time for marks, absences and final
+marks.  A deleted mark stays as a tombstone.  Each applied event moves the
+source's progress row (how many applied, the newest event's time), which the
+`GetReadModelStatus` RPC shows as the read model's lag.
 """
 from __future__ import annotations
 
@@ -9,13 +14,18 @@ import datetime as dt
 
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
-from sqlalchemy import select, update
+from sqlalchemy import Table, and_, delete, select, update
 from sqlalchemy.orm import Session
 
+from services.common.clock import as_utc, utc_now
 from services.common.events import Event
 from services.reports import store
 
 summary = store.school_summary
+
+
+def _day(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def _ensure_summary(session: Session, school_id: str) -> None:
@@ -23,27 +33,167 @@ def _ensure_summary(session: Session, school_id: str) -> None:
         session.execute(summary.insert().values(school_id=school_id))
 
 
+def _note_progress(session: Session, event: Event) -> None:
+    source = event.source.rsplit("/", 1)[-1] or "unknown"
+    table = store.progress
+    row = session.execute(select(table).where(table.c.source == source)).first()
+    now = utc_now()
+    if row is None:
+        session.execute(table.insert().values(source=source, applied_count=1, newest_event_time=event.time,
+                                              last_apply_time=now))
+        return
+    newest = max(as_utc(row.newest_event_time) or event.time, event.time)
+    session.execute(update(table).where(table.c.source == source).values(
+        applied_count=table.c.applied_count + 1, newest_event_time=newest, last_apply_time=now))
+
+
+def _upsert(session: Session, table: Table, key: dict, values: dict, *, newer) -> None:
+    """Insert the row, or replace it when `newer(existing_row)` says this event is newer."""
+    where = and_(*(table.c[name] == value for name, value in key.items()))
+    existing = session.execute(select(table).where(where)).first()
+    if existing is None:
+        session.execute(table.insert().values(**key, **values))
+    elif newer(existing):
+        session.execute(update(table).where(where).values(**values))
+
+
+def _newer_in_time(event: Event):
+    return lambda row: as_utc(row.change_time) <= event.time
+
+
+def tracked(handler):
+    def apply(session: Session, event: Event) -> None:
+        handler(session, event)
+        _note_progress(session, event)
+
+    apply.__name__ = handler.__name__
+    return apply
+
+
+@tracked
 def on_school_created(session: Session, event: Event) -> None:
     data = event.data_as(auth_events.SchoolCreated)
     _ensure_summary(session, data.school_id)
     session.execute(
         update(summary)
         .where(summary.c.school_id == data.school_id)
-        .values(name=data.name, update_time=dt.datetime.now(dt.UTC))
+        .values(name=data.name, update_time=utc_now())
     )
 
 
+@tracked
 def on_class_created(session: Session, event: Event) -> None:
     data = event.data_as(journal_events.ClassCreated)
     _ensure_summary(session, data.school_id)
-    session.execute(
-        update(summary)
-        .where(summary.c.school_id == data.school_id)
-        .values(class_count=summary.c.class_count + 1, update_time=dt.datetime.now(dt.UTC))
+    known = session.scalar(select(store.school_class.c.class_id).where(store.school_class.c.class_id == data.class_id))
+    values = dict(school_id=data.school_id, name=data.name, grade=data.grade, class_teacher_id=data.class_teacher_id)
+    if known is None:
+        session.execute(store.school_class.insert().values(class_id=data.class_id, **values))
+        session.execute(
+            update(summary)
+            .where(summary.c.school_id == data.school_id)
+            .values(class_count=summary.c.class_count + 1, update_time=utc_now())
+        )
+    else:
+        session.execute(update(store.school_class).where(store.school_class.c.class_id == data.class_id)
+                        .values(**values))
+
+
+@tracked
+def on_student_changed(session: Session, event: Event) -> None:
+    data = event.data_as(journal_events.StudentChanged)
+    table = store.student
+    current = session.scalar(select(table.c.version).where(table.c.student_id == data.student_id))
+    if current is not None and current >= data.version:
+        return
+    values = dict(school_id=data.school_id, class_id=data.class_id, class_name=data.class_name,
+                  last_name=data.last_name, first_name=data.first_name, middle_name=data.middle_name,
+                  status=data.status or "enrolled", version=data.version)
+    if current is None:
+        session.execute(table.insert().values(student_id=data.student_id, **values))
+    else:
+        session.execute(update(table).where(table.c.student_id == data.student_id).values(**values))
+    session.execute(delete(store.guardianship).where(store.guardianship.c.student_id == data.student_id))
+    guardians = {guardian.guardian_id for guardian in data.guardians if guardian.guardian_id}
+    for guardian_id in sorted(guardians):
+        session.execute(store.guardianship.insert().values(student_id=data.student_id, guardian_id=guardian_id))
+
+
+@tracked
+def on_period_changed(session: Session, event: Event) -> None:
+    data = event.data_as(journal_events.PeriodChanged).period
+    values = dict(school_id=data.school_id, academic_year_id=data.academic_year_id, kind=data.kind,
+                  number=data.number, start_date=_day(data.start_date), end_date=_day(data.end_date),
+                  deadline=_day(data.deadline))
+    _upsert(session, store.period, {"period_id": data.period_id}, values, newer=lambda row: True)
+
+
+@tracked
+def on_lesson_changed(session: Session, event: Event) -> None:
+    data = event.data_as(journal_events.LessonChanged)
+    values = dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        teacher_id=data.teacher_id, subgroup_id=data.subgroup_id, lesson_date=_day(data.lesson_date), slot=data.slot,
+        period_id=data.period_id, topic=data.topic, work_kind=data.work_kind, homework=data.homework,
+        attendance_taken=data.attendance_taken, cancelled=data.cancelled, version=data.version,
+        change_time=event.time,
     )
+    _upsert(session, store.lesson, {"lesson_id": data.lesson_id}, values,
+            newer=lambda row: row.version < data.version or (row.version == data.version
+                                                             and as_utc(row.change_time) <= event.time))
+
+
+def _mark_values(data: journal_events.MarkData, event: Event, deleted: bool) -> dict:
+    return dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        teacher_id=data.teacher_id, period_id=data.period_id, lesson_id=data.lesson_id,
+        lesson_date=_day(data.lesson_date), student_id=data.student_id, value=data.value, work_type=data.work_type,
+        weight=data.weight or "1", deleted=deleted, change_time=event.time,
+    )
+
+
+def _on_mark(message_class, deleted: bool):
+    def handler(session: Session, event: Event) -> None:
+        data = event.data_as(message_class).mark
+        _upsert(session, store.mark, {"mark_id": data.mark_id}, _mark_values(data, event, deleted),
+                newer=_newer_in_time(event))
+
+    handler.__name__ = f"on_{message_class.__name__}"
+    return tracked(handler)
+
+
+@tracked
+def on_absence_recorded(session: Session, event: Event) -> None:
+    data = event.data_as(journal_events.AbsenceRecorded)
+    values = dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        teacher_id=data.teacher_id, period_id=data.period_id, lesson_date=_day(data.lesson_date), kind=data.kind,
+        change_time=event.time,
+    )
+    _upsert(session, store.absence, {"lesson_id": data.lesson_id, "student_id": data.student_id}, values,
+            newer=_newer_in_time(event))
+
+
+@tracked
+def on_final_mark_set(session: Session, event: Event) -> None:
+    data = event.data_as(journal_events.FinalMarkSet).final_mark
+    values = dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        student_id=data.student_id, period_id=data.period_id, kind=data.kind, value=data.value,
+        teacher_id=data.teacher_id, change_time=event.time,
+    )
+    _upsert(session, store.final_mark, {"final_mark_id": data.final_mark_id}, values, newer=_newer_in_time(event))
 
 
 HANDLERS = {
     "ezh.auth.school.created.v1": on_school_created,
     "ezh.journal.class.created.v1": on_class_created,
+    "ezh.journal.student.changed.v1": on_student_changed,
+    "ezh.journal.period.changed.v1": on_period_changed,
+    "ezh.journal.lesson.changed.v1": on_lesson_changed,
+    "ezh.journal.mark.created.v1": _on_mark(journal_events.MarkCreated, deleted=False),
+    "ezh.journal.mark.updated.v1": _on_mark(journal_events.MarkUpdated, deleted=False),
+    "ezh.journal.mark.deleted.v1": _on_mark(journal_events.MarkDeleted, deleted=True),
+    "ezh.journal.absence.recorded.v1": on_absence_recorded,
+    "ezh.journal.final_mark.set.v1": on_final_mark_set,
 }

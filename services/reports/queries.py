@@ -1,0 +1,220 @@
+"""Reading the read model: what a report needs of one school and one span of days."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.errors import NotFound
+from services.journal.rules.marks import Mark
+from services.journal.rules.periods import PeriodKind, period_title
+from services.reports import store
+from services.reports.rules.attendance import AbsenceFact
+from services.reports.rules.spans import Span
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    id: str
+    school_id: str
+    academic_year_id: str
+    kind: str
+    number: int
+    start: dt.date
+    end: dt.date
+    deadline: dt.date | None
+
+    @property
+    def title(self) -> str:
+        try:
+            return period_title(PeriodKind(self.kind), self.number or None)
+        except ValueError:
+            return self.kind
+
+    @property
+    def final_marks_deadline(self) -> dt.date:
+        return self.deadline or self.end - dt.timedelta(days=2)
+
+    def span(self) -> Span:
+        return Span(self.start, self.end, f"{self.title} ({self.start.year}/{(self.start.year + 1) % 100:02d})",
+                    self.id, self.kind)
+
+
+def period_row(row) -> PeriodRow:
+    return PeriodRow(row.period_id, row.school_id, row.academic_year_id, row.kind, row.number, row.start_date,
+                     row.end_date, row.deadline)
+
+
+def school_name(session: Session, school_id: str) -> str:
+    return session.scalar(select(store.school_summary.c.name).where(store.school_summary.c.school_id == school_id)) or ""
+
+
+def school_exists(session: Session, school_id: str) -> bool:
+    summary = store.school_summary
+    return session.scalar(select(summary.c.school_id).where(summary.c.school_id == school_id)) is not None
+
+
+def find_period(session: Session, period_id: str, school_id: str | None = None) -> PeriodRow:
+    row = session.execute(select(store.period).where(store.period.c.period_id == period_id)).first()
+    if row is None or (school_id and row.school_id != school_id):
+        raise NotFound("Учебный период не найден", reason="PERIOD_NOT_FOUND")
+    return period_row(row)
+
+
+def school_periods(session: Session, school_id: str) -> list[PeriodRow]:
+    rows = session.execute(select(store.period).where(store.period.c.school_id == school_id)
+                           .order_by(store.period.c.start_date, store.period.c.end_date)).all()
+    return [period_row(row) for row in rows]
+
+
+def previous_period(session: Session, period: PeriodRow) -> PeriodRow | None:
+    earlier = [p for p in school_periods(session, period.school_id) if p.kind == period.kind and p.end < period.start]
+    return earlier[-1] if earlier else None
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    id: str
+    class_id: str
+    class_name: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    status: str
+
+    @property
+    def short_name(self) -> str:
+        initials = "".join(f"{part[0]}." for part in (self.first_name, self.middle_name) if part)
+        return f"{self.last_name} {initials}".strip()
+
+
+def student_row(row) -> StudentRow:
+    return StudentRow(row.student_id, row.class_id, row.class_name, row.last_name, row.first_name, row.middle_name,
+                      row.status)
+
+
+def find_student(session: Session, student_id: str) -> StudentRow | None:
+    row = session.execute(select(store.student).where(store.student.c.student_id == student_id)).first()
+    return student_row(row) if row else None
+
+
+def student_school(session: Session, student_id: str) -> str | None:
+    return session.scalar(select(store.student.c.school_id).where(store.student.c.student_id == student_id))
+
+
+def guardians_of(session: Session, student_id: str) -> set[str]:
+    return set(session.scalars(select(store.guardianship.c.guardian_id)
+                               .where(store.guardianship.c.student_id == student_id)))
+
+
+def class_row(session: Session, class_id: str):
+    return session.execute(select(store.school_class).where(store.school_class.c.class_id == class_id)).first()
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    mark: Mark | None  # None for a value the rules do not read
+    student_id: str
+    class_id: str
+    subject_id: str
+    subject_name: str
+    teacher_id: str
+    lesson_id: str
+    day: dt.date
+    value: str
+    work_type: str
+    change_time: dt.datetime
+
+
+def _mark(row) -> Mark | None:
+    try:
+        return Mark(value=row.value, work_type=row.work_type or "oral", date=row.lesson_date,
+                    weight=Decimal(row.weight) if row.weight else None, id=row.mark_id)
+    except Exception:  # noqa: BLE001 - an event with a value these rules do not know is shown, not counted
+        return None
+
+
+@dataclass
+class SchoolData:
+    """One school's read model over one span of days."""
+
+    school_id: str
+    span: Span
+    classes: dict[str, object] = field(default_factory=dict)  # class_id -> rm_class row
+    students: dict[str, StudentRow] = field(default_factory=dict)
+    subjects: dict[str, str] = field(default_factory=dict)  # subject_id -> name
+    marks: list[MarkRow] = field(default_factory=list)
+    final_marks: dict[tuple[str, str], object] = field(default_factory=dict)  # (student, subject) -> row
+    absences: list[tuple[AbsenceFact, object]] = field(default_factory=list)
+    lessons: list = field(default_factory=list)
+    teachers: dict[tuple[str, str], str] = field(default_factory=dict)  # (class, subject) -> teacher
+
+    def marks_of(self, student_id: str, subject_id: str) -> list[Mark]:
+        return [row.mark for row in self.marks_by_pair.get((student_id, subject_id), ()) if row.mark is not None]
+
+    @property
+    def marks_by_pair(self) -> dict[tuple[str, str], list[MarkRow]]:
+        cached = getattr(self, "_pairs", None)
+        if cached is None:
+            cached = defaultdict(list)
+            for row in self.marks:
+                cached[(row.student_id, row.subject_id)].append(row)
+            self._pairs = cached
+        return cached
+
+
+def load_school(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None) -> SchoolData:
+    """Everything of a school in the span; only `class_ids` when given."""
+    data = SchoolData(school_id, span)
+    classes = select(store.school_class).where(store.school_class.c.school_id == school_id)
+    for row in session.execute(classes.order_by(store.school_class.c.grade, store.school_class.c.name)):
+        if class_ids is None or row.class_id in class_ids:
+            data.classes[row.class_id] = row
+    students = select(store.student).where(store.student.c.school_id == school_id,
+                                           store.student.c.status != "departed")
+    for row in session.execute(students.order_by(store.student.c.last_name, store.student.c.first_name)):
+        if row.class_id in data.classes:
+            data.students[row.student_id] = student_row(row)
+    in_classes = list(data.classes)
+    m = store.mark
+    for row in session.execute(select(m).where(
+            m.c.school_id == school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
+            m.c.lesson_date >= span.start, m.c.lesson_date <= span.end).order_by(m.c.lesson_date, m.c.mark_id)):
+        data.marks.append(MarkRow(_mark(row), row.student_id, row.class_id, row.subject_id, row.subject_name,
+                                  row.teacher_id, row.lesson_id, row.lesson_date, row.value, row.work_type,
+                                  row.change_time))
+        data.subjects.setdefault(row.subject_id, row.subject_name)
+        if row.teacher_id:
+            data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
+    les = store.lesson
+    for row in session.execute(select(les).where(
+            les.c.school_id == school_id, les.c.class_id.in_(in_classes), les.c.cancelled.is_(False),
+            les.c.lesson_date >= span.start, les.c.lesson_date <= span.end)
+            .order_by(les.c.lesson_date, les.c.slot, les.c.lesson_id)):
+        data.lessons.append(row)
+        data.subjects.setdefault(row.subject_id, row.subject_name)
+        if row.teacher_id:
+            data.teachers[(row.class_id, row.subject_id)] = row.teacher_id
+    if span.period_id:
+        f = store.final_mark
+        for row in session.execute(select(f).where(f.c.school_id == school_id, f.c.period_id == span.period_id,
+                                                   f.c.class_id.in_(in_classes))):
+            data.final_marks[(row.student_id, row.subject_id)] = row
+            data.subjects.setdefault(row.subject_id, row.subject_name)
+            if row.teacher_id:
+                data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
+    a = store.absence
+    for row in session.execute(select(a).where(
+            a.c.school_id == school_id, a.c.class_id.in_(in_classes), a.c.kind != "",
+            a.c.lesson_date >= span.start, a.c.lesson_date <= span.end)):
+        data.absences.append((AbsenceFact(row.student_id, row.lesson_date, row.kind), row))
+    return data
+
+
+def all_schools(session: Session) -> list[str]:
+    summary = store.school_summary
+    return list(session.scalars(select(summary.c.school_id).order_by(summary.c.name, summary.c.school_id)))

@@ -1,0 +1,1 @@
+"""The reports' rules: pure functions named after the requirements they implement."""

@@ -1,0 +1,57 @@
+"""Which mark counts for a student and subject in a report (R1), and the standing lists (G3).
+
+A report over a study period uses the final mark of that period where it is
+set; where it is not (yet), or over a range of days, it uses the weighted
+average of the marks in the span rounded by the standard rule, and says so.
+A student with no mark at all in a subject is not counted in it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.journal.rules.averages import weighted_average
+from services.journal.rules.final_marks import FinalMarkValue, SpecialFinalValue
+from services.journal.rules.marks import Mark, PassFail, mark_value
+from services.journal.rules.rounding import STANDARD_ROUNDING, RoundingRule
+
+
+def final_value(text: str) -> FinalMarkValue:
+    """A final mark's value as events carry it: "1"…"5", "pass", "fail", "not_attested", "exempt"."""
+    if text in ("not_attested", "exempt"):
+        return SpecialFinalValue(text)
+    return mark_value(text)
+
+
+@dataclass(frozen=True)
+class CountedMark:
+    value: FinalMarkValue
+    from_final_mark: bool
+    average: Decimal | None = None
+
+
+def r1_counted_mark(final_text: str | None, marks: Iterable[Mark],
+                    rounding: RoundingRule = STANDARD_ROUNDING) -> CountedMark | None:
+    """The final mark if set, else the rounded weighted average of the marks; None with neither."""
+    if final_text:
+        return CountedMark(final_value(final_text), True)
+    marks = list(marks)
+    average = weighted_average(marks)
+    if average is None:
+        passes = [mark.value for mark in marks if mark.is_pass_fail]
+        if not passes:
+            return None
+        # зачёт when at least half the pass/fail marks are зачёт
+        ok = sum(1 for value in passes if value is PassFail.PASS) * 2 >= len(passes)
+        return CountedMark(PassFail.PASS if ok else PassFail.FAIL, False)
+    return CountedMark(rounding.round(average), False, average)
+
+
+def r1_threes_and_twos(marks_by_subject: Mapping[str, FinalMarkValue]) -> tuple[list[str], list[str], list[str]]:
+    """The subjects with a «3», with a «2» or незачёт, and not attested, of one student."""
+    threes = sorted(subject for subject, value in marks_by_subject.items() if value == 3)
+    twos = sorted(subject for subject, value in marks_by_subject.items()
+                  if (isinstance(value, int) and value <= 2) or str(value) == "fail")
+    not_attested = sorted(subject for subject, value in marks_by_subject.items() if str(value) == "not_attested")
+    return threes, twos, not_attested
