@@ -32,7 +32,12 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "journal.absence.recorded.v1", "journal.lesson.changed.v1", "journal.final_mark.set.v1",
         "schedule.lesson.substituted.v1", "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1",
     ),
-    "reports": ("auth.school.created.v1", "journal.class.created.v1", REVOCATIONS),
+    "reports": (
+        "auth.school.created.v1", "journal.class.created.v1", "journal.student.changed.v1",
+        "journal.period.changed.v1", "journal.lesson.changed.v1", "journal.mark.created.v1",
+        "journal.mark.updated.v1", "journal.mark.deleted.v1", "journal.absence.recorded.v1",
+        "journal.final_mark.set.v1", REVOCATIONS,
+    ),
 }
 
 
