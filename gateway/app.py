@@ -62,6 +62,7 @@ from gateway.web import add_web_routes
 from gateway import metrics
 from gateway.openapi import GatewayOpenAPI
 from gateway.problems import ProblemError, problem_from_http_exception, problem_from_rpc_error
+from gateway.schedule import schedule
 from gateway.schools import schools
 from gateway.services import Backends, backends, install
 from gateway.sign_in import sign_in
@@ -81,7 +82,7 @@ OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
 REQUEST_ID_HTTP_HEADER = "X-Request-ID"
 
 # Resource blueprints mounted under API_PREFIX.
-RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation, journal, journal_records, notify, messages, school_events)
+RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation, journal, journal_records, notify, messages, school_events, schedule)
 
 # An incoming request id is reused only if it is short and printable: it is
 # echoed in a header, written to logs and sent on as gRPC metadata.
