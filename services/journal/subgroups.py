@@ -124,9 +124,6 @@ def move_student(session: Session, identity, student_id: str, subgroup_id: str, 
     target = session.execute(select(store.subgroup).where(store.subgroup.c.id == subgroup_id)).first()
     if target is None or not access.is_staff_of(identity, target.school_id):
         raise NotFound("Подгруппа не найдена", reason="SUBGROUP_NOT_FOUND", field="subgroup_id")
-    if not is_administrator_of(identity, target.school_id):
-        raise PermissionDenied("Переводить учеников из группы в группу может только администратор журнала",
-                               reason="SUBGROUP_MOVE_ONLY_BY_ADMINISTRATOR")
     siblings = select(store.subgroup.c.id).where(
         store.subgroup.c.class_id == target.class_id, store.subgroup.c.subject_id == target.subject_id,
         store.subgroup.c.academic_year_id == target.academic_year_id)
@@ -134,7 +131,11 @@ def move_student(session: Session, identity, student_id: str, subgroup_id: str, 
         store.subgroup_member.c.student_id == student_id, store.subgroup_member.c.end_date.is_(None),
         store.subgroup_member.c.subgroup_id.in_(siblings))).first()
     if current is None:
-        raise student_not_found()
+        # A student who arrived after the division joins a subgroup at once (the class teacher or administrator).
+        return _place_newcomer(session, identity, target, student_id, today)
+    if not is_administrator_of(identity, target.school_id):
+        raise PermissionDenied("Переводить учеников из группы в группу может только администратор журнала",
+                               reason="SUBGROUP_MOVE_ONLY_BY_ADMINISTRATOR")
     if current.subgroup_id == target.id:
         raise InvalidArgument("subgroup_id", "Ученик уже в этой подгруппе")
     year = session.execute(select(store.academic_year).where(
@@ -151,3 +152,19 @@ def move_student(session: Session, identity, student_id: str, subgroup_id: str, 
         changed_by=identity.person_id))
     return _groups(session, target.class_id, target.subject_id, year.id), effective
 
+
+
+def _place_newcomer(session: Session, identity, target, student_id: str, today: dt.date):
+    school_class = class_row(session, target.class_id)
+    check_class_keeper(identity, school_class)
+    if not session.scalar(select(store.enrollment.c.id).where(
+            store.enrollment.c.student_id == student_id, store.enrollment.c.class_id == target.class_id,
+            store.enrollment.c.end_date.is_(None))):
+        raise student_not_found()
+    start = max(today, session.scalar(select(store.enrollment.c.start_date).where(
+        store.enrollment.c.student_id == student_id, store.enrollment.c.class_id == target.class_id,
+        store.enrollment.c.end_date.is_(None))))
+    session.execute(store.subgroup_member.insert().values(
+        id=str(uuid.uuid4()), subgroup_id=target.id, student_id=student_id, start_date=start, end_date=None,
+        changed_by=identity.person_id))
+    return _groups(session, target.class_id, target.subject_id, target.academic_year_id), start

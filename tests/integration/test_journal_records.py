@@ -229,3 +229,175 @@ def test_j2_homework_with_attachments_and_j3_lesson_plan(records):
     seen = r.rpc("classteacher", "GetLessonPlan", records_pb2.GetLessonPlanRequest(
         class_id=CLASS_5A.id, subject_id=MATH)).plan
     assert seen.status == "complete" and seen.planned_hours == seen.curriculum_hours == scheduled
+
+
+# ------------------------------------------------------------------ J1 personal data, 4.3.6 roster, J4 subgroups
+
+def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
+    r = records
+    student = CLASS_5A.students[2]
+    guardian = DISTRICT.guardian_of(student.id)
+    record = r.rpc("classteacher", "GetStudentRecord", records_pb2.GetStudentRecordRequest(student_id=student.id)).record
+    assert record.class_name == "5А" and record.last_verified and record.guardians[0].email
+
+    update = records_pb2.UpdateStudentRecordRequest(
+        student_id=student.id, last_name=student.last_name, first_name=student.first_name,
+        middle_name=student.middle_name, birth_date=student.birth_date.isoformat(), phone="+7 912 000-11-22",
+        address="ул. Школьная, д. 1", guardians=[records_pb2.GuardianRecord(
+            guardian_id=guardian.id, last_name=guardian.last_name, first_name=guardian.first_name,
+            middle_name=guardian.middle_name, relation="mother", email="mama@example.ru", electronic_access=False)])
+    changed = r.rpc("classteacher", "UpdateStudentRecord", update).record
+    assert (changed.phone, changed.guardians[0].email, changed.guardians[0].electronic_access) == (
+        "+7 912 000-11-22", "mama@example.ru", False)
+    event = r.events("ezh.journal.student.changed.v1")[-1]
+    assert event["student_id"] == student.id and event["guardians"][0]["email"] == "mama@example.ru"
+    assert not event["guardians"][0].get("electronic_access", False)
+
+    events = len(r.events("ezh.journal.student.changed.v1"))
+    bad = records_pb2.UpdateStudentRecordRequest()
+    bad.CopyFrom(update)
+    bad.guardians[0].email = "not-an-address"
+    assert r.error("classteacher", "UpdateStudentRecord", bad).metadata["field"] == "guardians[0].email"
+    assert r.error("teacher", "UpdateStudentRecord", update).code == grpc.StatusCode.PERMISSION_DENIED
+    assert r.error("teacher2", "UpdateStudentRecord", update).code == grpc.StatusCode.PERMISSION_DENIED  # leads 9Б
+    assert r.error("teacher7", "UpdateStudentRecord", update).code == grpc.StatusCode.NOT_FOUND
+    assert r.error("parent", "GetStudentRecord", records_pb2.GetStudentRecordRequest(
+        student_id=CLASS_5A.students[1].id)).code == grpc.StatusCode.NOT_FOUND
+    assert len(r.events("ezh.journal.student.changed.v1")) == events
+
+    # J1: every fourth demo record is overdue; checking one takes it off the list.
+    due = r.rpc("classteacher", "ListRecordsDue", records_pb2.ListRecordsDueRequest(class_id=CLASS_5A.id))
+    assert len(due.records) == len(CLASS_5A.students) // 4 and all(item.verification_due for item in due.records)
+    checked = r.rpc("classteacher", "VerifyStudentRecord", records_pb2.VerifyStudentRecordRequest(
+        student_id=due.records[0].student_id)).record
+    assert (checked.last_verified, checked.verification_due_date, checked.verification_due) == (
+        "2026-11-27", "2026-12-27", False)
+    assert len(r.rpc("classteacher", "ListRecordsDue", records_pb2.ListRecordsDueRequest(
+        class_id=CLASS_5A.id)).records) == len(due.records) - 1
+
+    # 4.3.6: the class teacher asks, only the administrator carries out; past records stay.
+    leaving = CLASS_5A.students[5]
+    asked = r.rpc("classteacher", "RequestRosterChange", records_pb2.RequestRosterChangeRequest(
+        class_id=CLASS_5A.id, kind="departure", student_id=leaving.id, date="2026-12-01", note="Переезд")).change
+    refused = r.error("classteacher", "CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(
+        change_id=asked.id))
+    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    assert r.error("teacher2", "RequestRosterChange", records_pb2.RequestRosterChangeRequest(
+        class_id=CLASS_5A.id, kind="departure", student_id=leaving.id, date="2026-12-01",
+    )).code == grpc.StatusCode.PERMISSION_DENIED
+    marks_before = r.count(store.mark, store.mark.c.student_id == leaving.id)
+    done = r.rpc("admin", "CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(change_id=asked.id)).change
+    assert done.status == "done"
+    assert r.count(store.mark, store.mark.c.student_id == leaving.id) == marks_before > 0
+    left = r.events("ezh.journal.student.changed.v1")[-1]
+    assert (left["student_id"], left["status"]) == (leaving.id, "departed")
+    members = r.rpc("classteacher", "ListClassMembers", journal_pb2.ListClassMembersRequest(class_id=CLASS_5A.id),
+                    stub=journal_pb2_grpc.JournalServiceStub)
+    assert leaving.id not in {item.id for item in members.students}
+    arrival = r.rpc("classteacher", "RequestRosterChange", records_pb2.RequestRosterChangeRequest(
+        class_id=CLASS_5A.id, kind="arrival", date="2026-11-30", new_student=records_pb2.NewStudent(
+            last_name="Новикова", first_name="Алиса", birth_date="2015-03-14"))).change
+    arrived = r.rpc("admin", "CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(
+        change_id=arrival.id)).change
+    members = r.rpc("classteacher", "ListClassMembers", journal_pb2.ListClassMembersRequest(class_id=CLASS_5A.id),
+                    stub=journal_pb2_grpc.JournalServiceStub)
+    assert arrived.student_id in {item.id for item in members.students}
+
+    # J4: the class teacher divides 5А for English (those in the class today); only the administrator moves,
+    # only at a period's end; the student arriving on Monday joins a subgroup at once.
+    current = [item.id for item in CLASS_5A.students]
+    groups = r.rpc("classteacher", "SetSubgroups", records_pb2.SetSubgroupsRequest(
+        class_id=CLASS_5A.id, subject_id=ENGLISH, subgroups=[
+            records_pb2.SubgroupInput(name="1 группа", student_ids=current[:12]),
+            records_pb2.SubgroupInput(name="2 группа", student_ids=current[12:])])).subgroups
+    assert [len(group.student_ids) for group in groups] == [12, len(current) - 12]
+    missing_one = r.error("admin", "SetSubgroups", records_pb2.SetSubgroupsRequest(
+        class_id=CLASS_9B.id, subject_id=ENGLISH, subgroups=[
+            records_pb2.SubgroupInput(name="А", student_ids=[CLASS_9B.students[0].id]),
+            records_pb2.SubgroupInput(name="Б", student_ids=[CLASS_9B.students[1].id])]))
+    assert missing_one.metadata["field"] == "subgroups" and "Не распределено" in missing_one.message
+    joined = r.rpc("classteacher", "MoveStudentToSubgroup", records_pb2.MoveStudentToSubgroupRequest(
+        student_id=arrived.student_id, subgroup_id=groups[0].id))
+    assert joined.effective_date == "2026-11-30"
+    mover = next(item for item in groups[0].student_ids if item != leaving.id)
+    move = records_pb2.MoveStudentToSubgroupRequest(student_id=mover, subgroup_id=groups[1].id)
+    mid_period = r.error("admin", "MoveStudentToSubgroup", move)
+    assert (mid_period.code, mid_period.reason) == (grpc.StatusCode.FAILED_PRECONDITION,
+                                                    "SUBGROUP_MOVE_OUTSIDE_PERIOD_END")
+    assert r.error("classteacher", "MoveStudentToSubgroup", move).code == grpc.StatusCode.PERMISSION_DENIED
+    r.clock.set(dt.date(2026, 12, 29))  # the 2nd quarter ended on the 28th; the 3rd starts on 12 January
+    moved = r.rpc("admin", "MoveStudentToSubgroup", move)
+    assert moved.effective_date == "2027-01-12"
+    target = next(group for group in moved.subgroups if group.id == groups[1].id)
+    source = next(group for group in moved.subgroups if group.id == groups[0].id)
+    assert mover in target.student_ids and mover not in source.student_ids
+    assert [(item.start_date, item.end_date) for item in source.history if item.student_id == mover] == [
+        ("2026-11-27", "2027-01-11")]
+
+
+# ------------------------------------------------------------------ J5 weekly attendance, J6 overview
+
+def test_j5_weekly_attendance_reconciled_with_a_note_and_j6_overview(records):
+    r = records
+    student = CLASS_5A.students[3]
+    # The maths teacher marked the student н on Wednesday; the class teacher holds an illness note for Mon–Wed.
+    r.rpc("teacher", "SaveLessonEntries", journal_pb2.SaveLessonEntriesRequest(
+        lesson_id=MATH_WEDNESDAY, entries=[journal_pb2.LessonEntry(student_id=student.id, absence="unexcused")]),
+        stub=journal_pb2_grpc.JournalServiceStub)
+    note = r.rpc("classteacher", "RecordAbsenceNote", records_pb2.RecordAbsenceNoteRequest(
+        class_id=CLASS_5A.id, student_id=student.id, first_date="2026-11-23", last_date="2026-11-25", kind="б",
+        document="Справка № 17 из поликлиники")).note
+    assert note.kind == "ill"
+    bad = r.error("classteacher", "RecordAbsenceNote", records_pb2.RecordAbsenceNoteRequest(
+        class_id=CLASS_5A.id, student_id=student.id, first_date="2026-11-25", last_date="2026-11-23", kind="ill",
+        document="Справка"))
+    assert bad.metadata["field"] == "last_date"
+    assert r.error("teacher", "RecordAbsenceNote", records_pb2.RecordAbsenceNoteRequest(
+        class_id=CLASS_5A.id, student_id=student.id, first_date="2026-11-23", kind="ill", document="x",
+    )).code == grpc.StatusCode.PERMISSION_DENIED
+
+    week = r.rpc("classteacher", "GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
+        class_id=CLASS_5A.id, week="2026-11-23"))
+    row = next(item for item in week.students if item.student_id == student.id)
+    assert row.unexcused >= 1 and row.missed >= 1
+    wednesday = next(item for item in week.differences
+                     if item.student_id == student.id and item.lesson_id == MATH_WEDNESDAY)
+    assert (wednesday.class_teacher_kind, wednesday.subject_teacher_kind, wednesday.resolvable) == (
+        "ill", "unexcused", True)
+    resolvable = [item for item in week.differences if item.resolvable]
+    assert r.error("classteacher", "GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
+        class_id=CLASS_5A.id, week="2026-11-24")).metadata["field"] == "week"
+    assert r.error("parent", "GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
+        class_id=CLASS_5A.id, week="2026-11-23")).code == grpc.StatusCode.NOT_FOUND
+    assert r.error("deputy", "ReconcileWeek", records_pb2.ReconcileWeekRequest(
+        class_id=CLASS_5A.id, week="2026-11-23")).code == grpc.StatusCode.PERMISSION_DENIED
+
+    done = r.rpc("classteacher", "ReconcileWeek", records_pb2.ReconcileWeekRequest(
+        class_id=CLASS_5A.id, week="2026-11-23"))
+    assert done.reconciliation.changed_count == len(resolvable) >= 1
+    assert done.reconciliation.unresolved_count == len(done.unresolved) == len(week.differences) - len(resolvable)
+    with r.database.session() as session:
+        kind = session.scalar(select(store.absence.c.kind).where(
+            store.absence.c.lesson_id == MATH_WEDNESDAY, store.absence.c.student_id == student.id))
+        reason = session.scalar(select(store.change_log.c.reason).where(
+            store.change_log.c.lesson_id == MATH_WEDNESDAY, store.change_log.c.student_id == student.id)
+            .order_by(store.change_log.c.sequence.desc()).limit(1))
+    assert kind == "ill" and "Справка № 17" in reason
+    assert r.events("ezh.journal.absence.recorded.v1")[-1]["previous_kind"] in {"unexcused", "excused"}
+    after = r.rpc("classteacher", "GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
+        class_id=CLASS_5A.id, week="2026-11-23"))
+    assert not any(item.resolvable for item in after.differences)
+    assert [item.changed_count for item in after.reconciliations] == [len(resolvable)]
+
+    # J6: the class teacher sees every subject's marks of the class; a subject teacher does not.
+    overview = r.rpc("classteacher", "GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
+        class_id=CLASS_5A.id, period_id=QUARTER_2))
+    assert len(overview.subjects) >= 7 and len(overview.students) == len(CLASS_5A.students)
+    maths = next(item for item in overview.subjects if item.subject_name == "Математика")
+    assert sum(len(item.marks) for item in maths.students) == r.count(
+        store.mark, store.mark.c.lesson_id.in_(select(store.lesson.c.id).where(
+            store.lesson.c.class_id == CLASS_5A.id, store.lesson.c.subject_id == MATH)))
+    assert r.error("teacher", "GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
+        class_id=CLASS_5A.id, period_id=QUARTER_2)).code == grpc.StatusCode.PERMISSION_DENIED
+    assert r.error("teacher7", "GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
+        class_id=CLASS_5A.id, period_id=QUARTER_2)).code == grpc.StatusCode.NOT_FOUND
