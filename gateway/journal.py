@@ -121,11 +121,14 @@ class LessonOut(BaseModel):
     teacher_id: str
     topic: str
     homework: str
+    cancelled: bool = Field(description="Cancelled by the timetable; shown only when it has marks or absences")
+    planned_teacher_id: str | None = Field(description="The timetable's teacher when a substitute gives the lesson")
 
     @classmethod
     def from_proto(cls, lesson) -> LessonOut:
         return cls(id=lesson.id, date=lesson.date, number=lesson.number, teacher_id=lesson.teacher_id,
-                   topic=lesson.topic, homework=lesson.homework)
+                   topic=lesson.topic, homework=lesson.homework, cancelled=lesson.cancelled,
+                   planned_teacher_id=lesson.planned_teacher_id or None)
 
 
 class MarkOut(BaseModel):

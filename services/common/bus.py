@@ -24,7 +24,10 @@ DEFAULT_NAMESPACE = "ezh"
 # Every service but auth keeps the revocation list of access tokens.
 REVOCATIONS = "auth.account.revoked.v1"
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "journal": ("auth.school.created.v1", REVOCATIONS),
+    "journal": (
+        "auth.school.created.v1", REVOCATIONS, "schedule.timetable.published.v1", "schedule.lesson.substituted.v1",
+        "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1",
+    ),
     "schedule": (REVOCATIONS,),
     "notify": (
         "auth.school.created.v1", REVOCATIONS, "journal.class.created.v1", "journal.student.changed.v1",

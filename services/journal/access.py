@@ -76,10 +76,21 @@ def check_page_reader(session: Session, identity: Identity, school_id: str, clas
     raise not_assigned()
 
 
+def substituted(lesson) -> bool:
+    """The timetable gave this lesson to a substitute teacher."""
+    return bool(lesson.planned_teacher_id) and lesson.planned_teacher_id != lesson.teacher_id
+
+
 def check_lesson_writer(session: Session, identity: Identity, lesson, not_found: NotFound) -> None:
-    """Writing a lesson's marks and absences: only a teacher assigned to its class and subject."""
+    """Writing a lesson's marks and absences: a teacher assigned to its class and subject; for a
+    substituted lesson, the substitute giving it and not the absent planned teacher."""
     if not is_staff_of(identity, lesson.school_id):
         raise not_found
+    if substituted(lesson):
+        if lesson.teacher_id == identity.person_id and lesson.school_id in schools_where(
+                identity, {Role.SUBJECT_TEACHER}):
+            return
+        raise PermissionDenied("Этот урок ведёт учитель на замене", reason="LESSON_SUBSTITUTED")
     if not teaches(session, identity, lesson.school_id, lesson.class_id, lesson.subject_id):
         raise not_assigned()
 

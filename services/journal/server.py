@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 
 from services.common import outbox, paging, replay
 from services.common.clock import as_utc, utc_now
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from services.common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.common.events import new_event
 from services.common.identity import require_identity
 from services.common.roles import STAFF_ROLES, Role
@@ -59,7 +59,8 @@ def _lesson_message(row, period_id: str = "") -> journal_pb2.Lesson:
     return journal_pb2.Lesson(
         id=row.id, class_id=row.class_id, subject_id=row.subject_id, teacher_id=row.teacher_id,
         date=row.date.isoformat(), number=row.number, topic=row.topic or "", homework=row.homework or "",
-        period_id=period_id,
+        period_id=period_id, cancelled=bool(row.cancelled),
+        planned_teacher_id=row.planned_teacher_id if access.substituted(row) else "",
     )
 
 
@@ -320,8 +321,11 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             )).first()
             if period is None:
                 raise NotFound("Период не найден", reason="PERIOD_NOT_FOUND", field="period_id")
+            with_entries = or_(select(mark.c.id).where(mark.c.lesson_id == lesson.c.id).exists(),
+                               select(absence.c.id).where(absence.c.lesson_id == lesson.c.id).exists())
             in_page = and_(lesson.c.class_id == class_id, lesson.c.subject_id == subject_id,
-                           lesson.c.date >= period.start_date, lesson.c.date <= period.end_date)
+                           lesson.c.date >= period.start_date, lesson.c.date <= period.end_date,
+                           or_(lesson.c.cancelled.is_(False), with_entries))
             lessons = session.execute(select(lesson).where(in_page).order_by(lesson.c.date, lesson.c.number)).all()
             students = entries.student_names(session.execute(
                 select(store.student).join(store.enrollment, store.enrollment.c.student_id == store.student.c.id)
@@ -377,6 +381,9 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             if lesson is None:
                 raise not_found
             access.check_lesson_writer(session, identity, lesson, not_found)
+            if lesson.cancelled:
+                raise FailedPrecondition("Урок отменён по расписанию: отметки и пропуски за него не ставятся",
+                                         reason="LESSON_CANCELLED")
             pass_fail = session.scalar(select(store.subject.c.pass_fail).where(store.subject.c.id == lesson.subject_id))
             checked = entries.check_entries(request.entries, bool(pass_fail))
             entries.entry_allowed(session, lesson, entries.school_today(now))
