@@ -53,6 +53,7 @@ from gateway.account import account
 from gateway.activation import activation
 from gateway.health import READINESS_DEADLINE_SECONDS, Liveness, Readiness, check_readiness
 from gateway.journal import journal
+from gateway.reports import reports
 from gateway.journal_records import journal_records
 from gateway.messages import messages
 from gateway.notify import notify
@@ -82,7 +83,8 @@ OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
 REQUEST_ID_HTTP_HEADER = "X-Request-ID"
 
 # Resource blueprints mounted under API_PREFIX.
-RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation, journal, journal_records, notify, messages, school_events, schedule)
+RESOURCES: tuple[APIBlueprint, ...] = (sign_in, account, schools, staff, activation, journal, journal_records, notify, messages, school_events, schedule,
+                                        reports)
 
 # An incoming request id is reused only if it is short and printable: it is
 # echoed in a header, written to logs and sent on as gRPC metadata.
