@@ -84,3 +84,51 @@ def teacher_screens():
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def test_a2_administrator_adds_a_teacher_and_prints_the_staff_code(client_factory):
+    admin = client_factory()
+    admin.sign_in("admin")
+    page = admin.page
+    page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Сотрудники").click()
+    page.get_by_role("rowheader").first.wait_for()
+    assert page.get_by_role("rowheader", name=DISTRICT.account("teacher").person.full_name).is_visible()
+    form = page.locator("#new-staff")
+    form.get_by_role("button", name="Добавить и выдать код").click()
+    assert "Поле «Фамилия»" in form.get_by_role("alert").inner_text()
+    form.get_by_label("Фамилия").fill("Кравцова")
+    form.get_by_label("Имя").fill("Ольга")
+    form.get_by_label("Отчество").fill("Петровна")
+    form.get_by_role("button", name="Добавить и выдать код").click()
+    slip = page.locator("article.slip")
+    slip.wait_for()
+    assert "Кравцова Ольга Петровна — Учитель-предметник" in slip.inner_text()
+    page.get_by_role("rowheader", name="Кравцова Ольга Петровна").wait_for()
+    admin.check_accessibility()
+    admin.screenshot("staff-admin")
+
+
+def test_a3_profile_ends_the_other_sessions(client_factory):
+    laptop = client_factory()
+    laptop.sign_in("student")
+    phone = client_factory(PHONE)
+    phone.sign_in("student")
+    page = laptop.page
+    page.get_by_role("link", name="Профиль").click()
+    page.get_by_role("heading", name="Сеансы").wait_for()
+    assert page.get_by_role("cell", name="этот сеанс").count() == 1
+    laptop.check_accessibility()
+    laptop.screenshot("profile")
+
+    form = page.locator("#password-form")
+    form.get_by_label("Текущий пароль").fill("не-тот-пароль")
+    form.get_by_label("Новый пароль (не короче 8 символов)").fill("Новый-пароль-2026")
+    form.get_by_label("Новый пароль ещё раз").fill("Другой-пароль-2026")
+    form.get_by_role("button", name="Сменить пароль").click()
+    assert "пароли не совпадают" in form.get_by_role("status").inner_text()
+
+    page.get_by_role("button", name="Завершить все остальные").click()
+    page.get_by_role("status").filter(has_text=re.compile(r"Завершено: \d+ сеанс")).wait_for()
+    phone.page.reload()
+    phone.page.locator("#sign-in-form").wait_for()
+    assert phone.page.locator("#sign-in-form").is_visible()

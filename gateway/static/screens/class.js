@@ -4,6 +4,7 @@
 import { ApiError, get, post } from "../api.js";
 import { failure, h, heading } from "../dom.js";
 import { WORDS, countOf, formatDateTime } from "../i18n.js";
+import { showSlips } from "../slips.js";
 
 export async function render(view, context, { classId }) {
   const grant = context.me.roles.find((item) => item.role === "class_teacher" && item.class_id === classId);
@@ -82,25 +83,4 @@ export async function render(view, context, { classId }) {
     slips,
   );
   return null;
-}
-
-function showSlips(container, slips) {
-  if (!slips.length) { container.hidden = true; return; }
-  const address = `${location.origin}/#/activate`;
-  const print = h("button", { type: "button", class: "no-print" }, "Распечатать");
-  print.addEventListener("click", () => window.print());
-  container.replaceChildren(
-    h("h2", { id: "slips-title", class: "no-print" }, "Коды активации для печати"),
-    h("p", { class: "no-print muted" }, "Каждый код действует один раз. Разрежьте лист и раздайте полоски лично."),
-    print,
-    h("div", { class: "slips" }, slips.map((slip) => h("article", { class: "slip" },
-      h("p", {}, h("strong", {}, slip.school_name)),
-      h("p", {}, `${slip.person_name} — ${slip.role_title || ""}${slip.class_name ? `, ${slip.class_name} класс` : ""}`),
-      h("p", {}, "Код активации:"),
-      h("p", { class: "code" }, slip.code),
-      h("p", {}, `Откройте ${slip.activation_url || address}, введите код и придумайте логин и пароль.`),
-      slip.expire_time ? h("p", { class: "muted" }, `Код действует до ${formatDateTime(slip.expire_time)}.`) : null))),
-  );
-  container.hidden = false;
-  print.focus();
 }

@@ -114,8 +114,8 @@ function subjectsView(data) {
           class: `mark mark-${mark.value}`, title: `${formatDayMonth(mark.date)}: ${WORK_TYPES[mark.work_type] || mark.work_type}`,
         }, markText(mark.value)))
         : h("span", { class: "muted" }, "нет")),
-      h("td", { class: "num" }, formatDecimal(subject.average)),
-      h("td", { class: "num" }, missed ? countOf(missed, WORDS.absence) : "—"));
+      h("td", { class: "num average", "data-label": "средний" }, formatDecimal(subject.average)),
+      h("td", { class: "num", "data-label": "пропуски:" }, missed ? countOf(missed, WORDS.absence) : "нет"));
   });
   return h("section", { "aria-labelledby": "subjects-title" },
     h("h3", { id: "subjects-title" }, "Отметки по предметам"),
