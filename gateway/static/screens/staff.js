@@ -72,7 +72,8 @@ function actions(state, person) {
     }
   });
   const missing = STAFF_ROLES.filter((role) => !person.roles.some((grant) => grant.role === role));
-  if (!missing.length) return code;
+  const first = person.login ? null : code;  // a code only until the person has signed in
+  if (!missing.length) return first;
   const selectId = `add-role-${person.id}`;
   const select = h("select", { id: selectId }, missing.map((role) => h("option", { value: role }, ROLE_TITLES[role])));
   const add = h("button", { type: "button", class: "secondary small" }, "Добавить роль");
@@ -86,7 +87,7 @@ function actions(state, person) {
       state.status.textContent = error.message;
     }
   });
-  return h("div", { class: "actions" }, code,
+  return h("div", { class: "actions" }, first,
     h("label", { for: selectId, class: "visually-hidden" }, `Роль для ${person.full_name}`), select, add);
 }
 
