@@ -53,7 +53,7 @@ def as_json(message) -> dict:
                                      always_print_fields_with_no_presence=True)
 
 
-class Free(BaseModel):
+class JournalRecordOut(BaseModel):
     """A JSON object as the journal answers it (fields as in the gRPC API)."""
 
     model_config = {"extra": "allow"}
@@ -61,84 +61,84 @@ class Free(BaseModel):
 
 # ----------------------------------------------------------------- paths and bodies
 
-class LessonPath(RequestModel):
+class HomeworkLessonPath(RequestModel):
     lesson_id: uuid.UUID
 
 
-class AttachmentPath(RequestModel):
+class HomeworkAttachmentPath(RequestModel):
     attachment_id: uuid.UUID
 
 
-class ClassPath(RequestModel):
+class RecordsClassPath(RequestModel):
     class_id: uuid.UUID
 
 
-class ClassSubjectPath(RequestModel):
+class RecordsClassSubjectPath(RequestModel):
     class_id: uuid.UUID
     subject_id: uuid.UUID
 
 
-class StudentPath(RequestModel):
+class RecordsStudentPath(RequestModel):
     student_id: uuid.UUID
 
 
-class SchoolPath(RequestModel):
+class RosterSchoolPath(RequestModel):
     school_id: uuid.UUID
 
 
-class ChangePath(RequestModel):
+class RosterChangePath(RequestModel):
     change_id: uuid.UUID
 
 
-class SubgroupQuery(RequestModel):
+class PlanSubgroupQuery(RequestModel):
     subgroup_id: uuid.UUID | None = Field(default=None, description="A subgroup's plan; none: the whole class")
 
 
-class WeekQuery(RequestModel):
+class AttendanceWeekQuery(RequestModel):
     week: DAY = Field(description="The week's Monday")
 
 
-class PeriodQuery(RequestModel):
+class OverviewPeriodQuery(RequestModel):
     period_id: uuid.UUID
 
 
-class StatusQuery(RequestModel):
+class RosterStatusQuery(RequestModel):
     status: Annotated[str, Field(max_length=20)] = Field(default="", description="`requested`, `done` or empty")
 
 
-class HomeworkIn(RequestModel):
+class HomeworkSetIn(RequestModel):
     text: str = Field(default="", max_length=5000)
     due_date: DAY = ""
     reason: str = Field(default="", max_length=500, description="Required when changing homework set over 24 h ago")
     request_id: str = REQUEST_ID
 
 
-class AttachmentForm(BaseModel):
+class HomeworkAttachmentForm(BaseModel):
     file: FileStorage = Field(description="PDF, a picture, an office document or text")
 
 
-class PlanItemIn(RequestModel):
+class LessonPlanItemIn(RequestModel):
     topic: str = Field(max_length=500)
     hours: int = Field(ge=1, le=200)
     work_type: str = Field(default="", max_length=30, description="``, `practical`, `laboratory`, `test`, …")
 
 
-class PlanIn(RequestModel):
+class LessonPlanIn(RequestModel):
     subgroup_id: uuid.UUID | None = None
-    items: list[PlanItemIn] = Field(min_length=1, max_length=400)
+    items: list[LessonPlanItemIn] = Field(min_length=1, max_length=400)
     request_id: str = REQUEST_ID
 
 
-class PlanFileForm(BaseModel):
+class LessonPlanFileForm(BaseModel):
     file: FileStorage = Field(description="CSV (`;` or `,`) or xlsx: topic, hours, type of work")
     subgroup_id: str = Field(default="", max_length=36)
 
 
-class CurriculumIn(RequestModel):
+class CurriculumHoursIn(RequestModel):
     hours: int = Field(ge=0, le=400)
 
 
-class GuardianIn(RequestModel):
+class GuardianRecordIn(RequestModel):
     guardian_id: uuid.UUID | None = Field(default=None, description="A guardian of the student; none adds one")
     last_name: str = Field(max_length=100)
     first_name: str = Field(max_length=100)
@@ -150,7 +150,7 @@ class GuardianIn(RequestModel):
     electronic_access: bool = Field(default=True, description="False: informed on paper weekly (J7)")
 
 
-class StudentRecordIn(RequestModel):
+class StudentRecordUpdateIn(RequestModel):
     last_name: str = Field(max_length=100)
     first_name: str = Field(max_length=100)
     middle_name: str = Field(default="", max_length=100)
@@ -158,47 +158,47 @@ class StudentRecordIn(RequestModel):
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=200)
     address: str = Field(default="", max_length=300)
-    guardians: list[GuardianIn] = Field(default_factory=list, max_length=6)
+    guardians: list[GuardianRecordIn] = Field(default_factory=list, max_length=6)
     request_id: str = REQUEST_ID
 
 
-class NewStudentIn(RequestModel):
+class ArrivingStudentIn(RequestModel):
     last_name: str = Field(max_length=100)
     first_name: str = Field(max_length=100)
     middle_name: str = Field(default="", max_length=100)
     birth_date: DAY = ""
 
 
-class RosterChangeIn(RequestModel):
+class RosterChangeRequestIn(RequestModel):
     kind: str = Field(max_length=20, description="`arrival` or `departure`")
     student_id: uuid.UUID | None = Field(default=None, description="A student of the school")
-    new_student: NewStudentIn | None = Field(default=None, description="A student arriving from outside")
+    new_student: ArrivingStudentIn | None = Field(default=None, description="A student arriving from outside")
     date: DAY = Field(description="First day in the class (arrival) or first day no longer in it (departure)")
     note: str = Field(default="", max_length=500)
     request_id: str = REQUEST_ID
 
 
-class CarryOutIn(RequestModel):
+class RosterCarryOutIn(RequestModel):
     request_id: str = REQUEST_ID
 
 
-class SubgroupIn(RequestModel):
+class SubgroupDivisionIn(RequestModel):
     name: str = Field(max_length=100)
     teacher_id: uuid.UUID | None = None
     student_ids: list[uuid.UUID] = Field(min_length=1, max_length=60)
 
 
-class SubgroupsIn(RequestModel):
-    subgroups: list[SubgroupIn] = Field(min_length=2, max_length=6)
+class SubgroupsDivisionIn(RequestModel):
+    subgroups: list[SubgroupDivisionIn] = Field(min_length=2, max_length=6)
     request_id: str = REQUEST_ID
 
 
-class MoveIn(RequestModel):
+class SubgroupMoveIn(RequestModel):
     subgroup_id: uuid.UUID = Field(description="The subgroup to move to")
     request_id: str = REQUEST_ID
 
 
-class NoteIn(RequestModel):
+class AbsenceNoteIn(RequestModel):
     student_id: uuid.UUID
     first_date: DAY
     last_date: DAY = ""
@@ -207,7 +207,7 @@ class NoteIn(RequestModel):
     request_id: str = REQUEST_ID
 
 
-class ReconcileIn(RequestModel):
+class ReconcileWeekIn(RequestModel):
     week: DAY = Field(description="The week's Monday")
     request_id: str = REQUEST_ID
 
@@ -230,19 +230,19 @@ def _file(storage: FileStorage, limit: int) -> tuple[str, bytes]:
 NOT_SEEN = problem_response("No such lesson among those the caller may see")
 
 
-@journal_records.get("/journal/lessons/<lesson_id>/homework", responses={200: Free, 404: NOT_SEEN})
+@journal_records.get("/journal/lessons/<lesson_id>/homework", responses={200: JournalRecordOut, 404: NOT_SEEN})
 @allow(*LESSON_READERS)
-def get_homework(path: LessonPath):
+def get_homework(path: HomeworkLessonPath):
     """A lesson's homework with its attached files."""
     reply = call_records("GetHomework", records_pb2.GetHomeworkRequest(lesson_id=str(path.lesson_id)))
     return as_json(reply.homework)
 
 
 @journal_records.put("/journal/lessons/<lesson_id>/homework",
-                     responses={200: Free, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN,
+                     responses={200: JournalRecordOut, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN,
                                 422: problem_response("A change after 24 hours without a reason")})
 @allow(Role.SUBJECT_TEACHER)
-def set_homework(path: LessonPath, body: HomeworkIn):
+def set_homework(path: HomeworkLessonPath, body: HomeworkSetIn):
     """Set a lesson's homework text and due date (the lesson's teacher)."""
     reply = call_records("SetHomework", records_pb2.SetHomeworkRequest(
         request_id=body.request_id, lesson_id=str(path.lesson_id), text=body.text, due_date=body.due_date,
@@ -251,9 +251,9 @@ def set_homework(path: LessonPath, body: HomeworkIn):
 
 
 @journal_records.post("/journal/lessons/<lesson_id>/homework/attachments",
-                      responses={201: Free, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN})
+                      responses={201: JournalRecordOut, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN})
 @allow(Role.SUBJECT_TEACHER)
-def add_attachment(path: LessonPath, form: AttachmentForm):
+def add_attachment(path: HomeworkLessonPath, form: HomeworkAttachmentForm):
     """Attach a file to a lesson's homework (multipart/form-data, field `file`)."""
     name, content = _file(form.file, attachment_settings().max_bytes)
     reply = call_records("AddHomeworkAttachment", records_pb2.AddHomeworkAttachmentRequest(
@@ -265,7 +265,7 @@ def add_attachment(path: LessonPath, form: AttachmentForm):
                      responses={200: {"description": "The file", "content": {"application/octet-stream": {}}},
                                 404: problem_response("No such file among those the caller may see")})
 @allow(*LESSON_READERS)
-def download_attachment(path: AttachmentPath):
+def download_attachment(path: HomeworkAttachmentPath):
     """Download an attached file: the lesson's teacher, class teacher, administration, the class and its parents."""
     reply = call_records("GetHomeworkAttachment",
                          records_pb2.GetHomeworkAttachmentRequest(attachment_id=str(path.attachment_id)))
@@ -280,7 +280,7 @@ def download_attachment(path: AttachmentPath):
                         responses={204: None, 403: problem_response("Not the caller's lesson"),
                                    404: problem_response("No such file")})
 @allow(Role.SUBJECT_TEACHER)
-def delete_attachment(path: AttachmentPath):
+def delete_attachment(path: HomeworkAttachmentPath):
     """Remove an attached file (the lesson's teacher)."""
     call_records("DeleteHomeworkAttachment",
                  records_pb2.DeleteHomeworkAttachmentRequest(attachment_id=str(path.attachment_id)))
@@ -293,20 +293,20 @@ PLAN_PATH = "/journal/classes/<class_id>/subjects/<subject_id>/lesson-plan"
 NOT_CLASS = problem_response("No such class or subject in the caller's school")
 
 
-@journal_records.get(PLAN_PATH, responses={200: Free, 403: problem_response("Not the caller's class"),
+@journal_records.get(PLAN_PATH, responses={200: JournalRecordOut, 403: problem_response("Not the caller's class"),
                                            404: NOT_CLASS})
 @allow(*STAFF)
-def get_lesson_plan(path: ClassSubjectPath, query: SubgroupQuery):
+def get_lesson_plan(path: RecordsClassSubjectPath, query: PlanSubgroupQuery):
     """The КТП with its check: planned hours, curriculum hours, lessons held and scheduled."""
     reply = call_records("GetLessonPlan", records_pb2.GetLessonPlanRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), subgroup_id=_id(query.subgroup_id)))
     return as_json(reply.plan)
 
 
-@journal_records.put(PLAN_PATH, responses={200: Free, 403: problem_response("Not the caller's subject"),
+@journal_records.put(PLAN_PATH, responses={200: JournalRecordOut, 403: problem_response("Not the caller's subject"),
                                            404: NOT_CLASS})
 @allow(Role.SUBJECT_TEACHER)
-def put_lesson_plan(path: ClassSubjectPath, body: PlanIn):
+def put_lesson_plan(path: RecordsClassSubjectPath, body: LessonPlanIn):
     """Enter the КТП as a list of topics (replaces the plan; fills empty lesson topics)."""
     reply = call_records("ImportLessonPlan", records_pb2.ImportLessonPlanRequest(
         request_id=body.request_id, class_id=str(path.class_id), subject_id=str(path.subject_id),
@@ -316,10 +316,10 @@ def put_lesson_plan(path: ClassSubjectPath, body: PlanIn):
     return as_json(reply)
 
 
-@journal_records.post(f"{PLAN_PATH}/import", responses={200: Free, 403: problem_response("Not the caller's subject"),
+@journal_records.post(f"{PLAN_PATH}/import", responses={200: JournalRecordOut, 403: problem_response("Not the caller's subject"),
                                                         404: NOT_CLASS})
 @allow(Role.SUBJECT_TEACHER)
-def import_lesson_plan(path: ClassSubjectPath, form: PlanFileForm):
+def import_lesson_plan(path: RecordsClassSubjectPath, form: LessonPlanFileForm):
     """Import the КТП from a CSV or xlsx file (multipart/form-data, field `file`)."""
     name, content = _file(form.file, 2 * 1024 * 1024)
     reply = call_records("ImportLessonPlan", records_pb2.ImportLessonPlanRequest(
@@ -329,10 +329,10 @@ def import_lesson_plan(path: ClassSubjectPath, form: PlanFileForm):
 
 
 @journal_records.post(f"{PLAN_PATH}/complete",
-                      responses={200: Free, 403: problem_response("Not the caller's subject"), 404: NOT_CLASS,
+                      responses={200: JournalRecordOut, 403: problem_response("Not the caller's subject"), 404: NOT_CLASS,
                                  422: problem_response("Planned, curriculum and scheduled hours differ")})
 @allow(Role.SUBJECT_TEACHER)
-def complete_lesson_plan(path: ClassSubjectPath, query: SubgroupQuery):
+def complete_lesson_plan(path: RecordsClassSubjectPath, query: PlanSubgroupQuery):
     """Mark the КТП complete; refused while its hours differ from the curriculum's or the lessons'."""
     reply = call_records("CompleteLessonPlan", records_pb2.CompleteLessonPlanRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), subgroup_id=_id(query.subgroup_id)))
@@ -340,10 +340,10 @@ def complete_lesson_plan(path: ClassSubjectPath, query: SubgroupQuery):
 
 
 @journal_records.put("/journal/classes/<class_id>/subjects/<subject_id>/curriculum",
-                     responses={200: Free, 403: problem_response("Not the school's administration"),
+                     responses={200: JournalRecordOut, 403: problem_response("Not the school's administration"),
                                 404: NOT_CLASS})
 @allow(*ADMINISTRATION)
-def set_curriculum(path: ClassSubjectPath, body: CurriculumIn):
+def set_curriculum(path: RecordsClassSubjectPath, body: CurriculumHoursIn):
     """Set the curriculum's hours of a subject in a class for the current academic year."""
     reply = call_records("SetCurriculumHours", records_pb2.SetCurriculumHoursRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), hours=body.hours))
@@ -355,19 +355,19 @@ def set_curriculum(path: ClassSubjectPath, body: CurriculumIn):
 NOT_STUDENT = problem_response("No such student among those the caller may see")
 
 
-@journal_records.get("/journal/students/<student_id>/record", responses={200: Free, 404: NOT_STUDENT})
+@journal_records.get("/journal/students/<student_id>/record", responses={200: JournalRecordOut, 404: NOT_STUDENT})
 @allow(*RECORD_READERS)
-def get_student_record(path: StudentPath):
+def get_student_record(path: RecordsStudentPath):
     """A student's personal data with the guardians' and the date of the last check."""
     reply = call_records("GetStudentRecord", records_pb2.GetStudentRecordRequest(student_id=str(path.student_id)))
     return as_json(reply.record)
 
 
 @journal_records.put("/journal/students/<student_id>/record",
-                     responses={200: Free, 403: problem_response("Not the student's class teacher"),
+                     responses={200: JournalRecordOut, 403: problem_response("Not the student's class teacher"),
                                 404: NOT_STUDENT})
 @allow(*CLASS_KEEPERS)
-def update_student_record(path: StudentPath, body: StudentRecordIn):
+def update_student_record(path: RecordsStudentPath, body: StudentRecordUpdateIn):
     """Change a student's and guardians' personal data (the class teacher)."""
     reply = call_records("UpdateStudentRecord", records_pb2.UpdateStudentRecordRequest(
         request_id=body.request_id, student_id=str(path.student_id), last_name=body.last_name,
@@ -381,10 +381,10 @@ def update_student_record(path: StudentPath, body: StudentRecordIn):
 
 
 @journal_records.post("/journal/students/<student_id>/record/verified",
-                      responses={200: Free, 403: problem_response("Not the student's class teacher"),
+                      responses={200: JournalRecordOut, 403: problem_response("Not the student's class teacher"),
                                  404: NOT_STUDENT})
 @allow(*CLASS_KEEPERS)
-def verify_student_record(path: StudentPath):
+def verify_student_record(path: RecordsStudentPath):
     """Record that the personal data was checked today."""
     reply = call_records("VerifyStudentRecord",
                          records_pb2.VerifyStudentRecordRequest(student_id=str(path.student_id)))
@@ -392,18 +392,18 @@ def verify_student_record(path: StudentPath):
 
 
 @journal_records.get("/journal/classes/<class_id>/records-due",
-                     responses={200: Free, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                     responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(*CLASS_KEEPERS)
-def records_due(path: ClassPath):
+def records_due(path: RecordsClassPath):
     """The class's records due for the monthly check, oldest first."""
     return as_json(call_records("ListRecordsDue", records_pb2.ListRecordsDueRequest(class_id=str(path.class_id))))
 
 
 @journal_records.post("/journal/classes/<class_id>/roster-changes",
-                      responses={201: Free, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
+                      responses={201: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
                                  409: problem_response("The same request is already waiting")})
 @allow(Role.CLASS_TEACHER)
-def request_roster_change(path: ClassPath, body: RosterChangeIn):
+def request_roster_change(path: RecordsClassPath, body: RosterChangeRequestIn):
     """Ask the administrator for an arrival or a departure (the class teacher)."""
     given = body.new_student
     reply = call_records("RequestRosterChange", records_pb2.RequestRosterChangeRequest(
@@ -415,20 +415,20 @@ def request_roster_change(path: ClassPath, body: RosterChangeIn):
 
 
 @journal_records.get("/journal/schools/<school_id>/roster-changes",
-                     responses={200: Free, 404: problem_response("No such school")})
+                     responses={200: JournalRecordOut, 404: problem_response("No such school")})
 @allow(*CLASS_READERS)
-def list_roster_changes(path: SchoolPath, query: StatusQuery):
+def list_roster_changes(path: RosterSchoolPath, query: RosterStatusQuery):
     """The school's arrival and departure requests (a class teacher sees their class's)."""
     return as_json(call_records("ListRosterChanges", records_pb2.ListRosterChangesRequest(
         school_id=str(path.school_id), status=query.status)))
 
 
 @journal_records.post("/journal/roster-changes/<change_id>/carry-out",
-                      responses={200: Free, 403: problem_response("Not the school's administrator"),
+                      responses={200: JournalRecordOut, 403: problem_response("Not the school's administrator"),
                                  404: problem_response("No such request"),
                                  422: problem_response("Already done, or the dates do not fit")})
 @allow(Role.ADMINISTRATOR)
-def carry_out_roster_change(path: ChangePath, body: CarryOutIn):
+def carry_out_roster_change(path: RosterChangePath, body: RosterCarryOutIn):
     """Enrol or remove the student as requested (the administrator)."""
     reply = call_records("CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(
         request_id=body.request_id, change_id=str(path.change_id)))
@@ -440,18 +440,18 @@ def carry_out_roster_change(path: ChangePath, body: CarryOutIn):
 SUBGROUPS_PATH = "/journal/classes/<class_id>/subjects/<subject_id>/subgroups"
 
 
-@journal_records.get(SUBGROUPS_PATH, responses={200: Free, 404: NOT_CLASS})
+@journal_records.get(SUBGROUPS_PATH, responses={200: JournalRecordOut, 404: NOT_CLASS})
 @allow(*STAFF)
-def list_subgroups(path: ClassSubjectPath):
+def list_subgroups(path: RecordsClassSubjectPath):
     """The class's subgroups of the subject with members and history."""
     return as_json(call_records("ListSubgroups", records_pb2.ListSubgroupsRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id))))
 
 
-@journal_records.put(SUBGROUPS_PATH, responses={200: Free, 403: problem_response("Not the class's teacher"),
+@journal_records.put(SUBGROUPS_PATH, responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"),
                                                 404: NOT_CLASS, 422: problem_response("Already divided")})
 @allow(*CLASS_KEEPERS)
-def set_subgroups(path: ClassSubjectPath, body: SubgroupsIn):
+def set_subgroups(path: RecordsClassSubjectPath, body: SubgroupsDivisionIn):
     """Divide the class into subgroups for the subject at the start of the year."""
     return as_json(call_records("SetSubgroups", records_pb2.SetSubgroupsRequest(
         request_id=body.request_id, class_id=str(path.class_id), subject_id=str(path.subject_id),
@@ -461,11 +461,11 @@ def set_subgroups(path: ClassSubjectPath, body: SubgroupsIn):
 
 
 @journal_records.post("/journal/students/<student_id>/subgroup",
-                      responses={200: Free, 403: problem_response("Not the administrator"),
+                      responses={200: JournalRecordOut, 403: problem_response("Not the administrator"),
                                  404: problem_response("No such subgroup or student"),
                                  422: problem_response("Not at the end of a study period")})
 @allow(Role.ADMINISTRATOR)
-def move_to_subgroup(path: StudentPath, body: MoveIn):
+def move_to_subgroup(path: RecordsStudentPath, body: SubgroupMoveIn):
     """Move a student to another subgroup (the administrator, at the end of a study period)."""
     return as_json(call_records("MoveStudentToSubgroup", records_pb2.MoveStudentToSubgroupRequest(
         request_id=body.request_id, student_id=str(path.student_id), subgroup_id=str(body.subgroup_id))))
@@ -474,9 +474,9 @@ def move_to_subgroup(path: StudentPath, body: MoveIn):
 # ----------------------------------------------------------------- the class teacher's week and overview (J5, J6)
 
 @journal_records.post("/journal/classes/<class_id>/absence-notes",
-                      responses={201: Free, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                      responses={201: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(Role.CLASS_TEACHER)
-def record_absence_note(path: ClassPath, body: NoteIn):
+def record_absence_note(path: RecordsClassPath, body: AbsenceNoteIn):
     """Record a document (an illness note) covering a student's days."""
     reply = call_records("RecordAbsenceNote", records_pb2.RecordAbsenceNoteRequest(
         request_id=body.request_id, class_id=str(path.class_id), student_id=str(body.student_id),
@@ -485,28 +485,28 @@ def record_absence_note(path: ClassPath, body: NoteIn):
 
 
 @journal_records.get("/journal/classes/<class_id>/attendance/week",
-                     responses={200: Free, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                     responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(*CLASS_READERS)
-def weekly_attendance(path: ClassPath, query: WeekQuery):
+def weekly_attendance(path: RecordsClassPath, query: AttendanceWeekQuery):
     """Missed lessons per student in the week by kind, the notes and the differences to reconcile."""
     return as_json(call_records("GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
         class_id=str(path.class_id), week=query.week)))
 
 
 @journal_records.post("/journal/classes/<class_id>/attendance/reconciliations",
-                      responses={201: Free, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
+                      responses={201: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
                                  422: problem_response("A lesson of the week is in a locked period")})
 @allow(Role.CLASS_TEACHER)
-def reconcile_week(path: ClassPath, body: ReconcileIn):
+def reconcile_week(path: RecordsClassPath, body: ReconcileWeekIn):
     """Reconcile the week: apply the notes to the subject teachers' marks and record it."""
     return as_json(call_records("ReconcileWeek", records_pb2.ReconcileWeekRequest(
         request_id=body.request_id, class_id=str(path.class_id), week=body.week))), 201
 
 
 @journal_records.get("/journal/classes/<class_id>/marks-overview",
-                     responses={200: Free, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                     responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(*CLASS_READERS)
-def marks_overview(path: ClassPath, query: PeriodQuery):
+def marks_overview(path: RecordsClassPath, query: OverviewPeriodQuery):
     """Every subject's marks of the class in a period, with averages (read-only)."""
     return as_json(call_records("GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
         class_id=str(path.class_id), period_id=str(query.period_id))))
