@@ -12,6 +12,7 @@ const ROUTES = [
   { pattern: /^\/?$/, screen: "home" },
   { pattern: /^\/activate$/, screen: "home" },
   { pattern: /^\/journal\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
+  { pattern: /^\/final\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "final", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId"] },
   { pattern: /^\/class\/([\w-]+)$/, screen: "class", names: ["classId"] },
   { pattern: /^\/staff$/, screen: "staff" },

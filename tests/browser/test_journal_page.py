@@ -89,6 +89,12 @@ def test_j2_teacher_enters_marks_by_keyboard_and_parent_sees_them(client_factory
     page.get_by_role("status").filter(has_text=SAVED).wait_for()
     assert "dirty" not in cell.get_attribute("class")
     teacher.screenshot("journal-teacher")
+    # J8: the cell's history shows both new marks, entered by this teacher.
+    page.get_by_role("button", name=f"История клетки: {_short_name(child)}").click()
+    history = page.locator("#cell-history li")
+    history.first.wait_for()
+    assert sorted(item.split("→ ")[1].split(" ")[0] for item in history.all_inner_texts()) == ["4", "5"]
+    assert all("(вы)" in item for item in history.all_inner_texts())
 
     page.reload()
     cell = page.locator(f'{GRID} td.cell[data-row="{row}"][data-col="{col}"]')
@@ -138,3 +144,27 @@ def test_a3_expired_session_keeps_unsaved_marks_until_signed_in_again(client_fac
     cell = page.locator(f'{GRID} td.cell[data-row="{row}"][data-col="{col}"]')
     cell.wait_for()
     assert cell.inner_text() == "4"
+
+
+def test_m4_teacher_sees_suggested_final_marks_with_basis_and_sets_one(client):
+    client.sign_in("teacher")
+    page = client.page
+    page.goto("/" + journal_hash("5А", "Математика"))
+    page.get_by_role("link", name="Итоговые отметки за 2 четверть →").click()
+    page.get_by_role("heading", name="Итоговые отметки: Математика, 5А класс").wait_for()
+    rows = page.locator("table.final tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == len(SCHOOL.classes[0].students)
+    client.check_accessibility()
+    client.screenshot("final-marks")
+    ready = rows.filter(has_not=page.locator("ul.unmet")).first
+    suggested = ready.locator("td").nth(2).locator("strong").inner_text()
+    assert suggested in {"2", "3", "4", "5"}
+    assert ready.get_by_role("combobox").input_value() == suggested
+    ready.get_by_role("button", name=re.compile("^Поставить итоговую")).click()
+    ready.get_by_role("status").filter(has_text=SAVED).wait_for()
+    assert ready.locator("strong.current").inner_text() == suggested
+    page.reload()
+    page.locator("table.final tbody tr").first.wait_for()
+    student_id = ready.get_attribute("data-student")
+    assert page.locator(f'tr[data-student="{student_id}"] strong.current').inner_text() == suggested

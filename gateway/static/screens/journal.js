@@ -7,7 +7,7 @@
 import { ApiError, get, put } from "../api.js";
 import { failure, h, heading } from "../dom.js";
 import {
-  ABSENCES, WORDS, WORK_TYPES, countOf, formatDecimal, formatShortDate, formatShortWeekday, formatWeekdayDate,
+  ABSENCES, WORDS, WORK_TYPES, countOf, formatDateTime, formatDecimal, formatShortDate, formatShortWeekday, formatWeekdayDate,
   markText, shortName,
 } from "../i18n.js";
 
@@ -49,6 +49,7 @@ class JournalGrid {
     this.page = page;
     this.url = url;
     this.canWrite = context.hasRole("subject_teacher");
+    this.me = context.me.person;
     this.storageKey = `ezh.unsaved.${ids.classId}.${ids.subjectId}.${ids.periodId}`;
     this.lessons = page.lessons;
     this.students = page.students;
@@ -152,6 +153,8 @@ class JournalGrid {
       h("button", { type: "button", onclick: () => this.saveAll() }, "Сохранить сейчас")) : null;
     this.view.replaceChildren(
       heading(`${page.subject.name}, ${page.school_class.name} класс`),
+      h("p", {}, h("a", { href: `#/final/${page.school_class.id}/${page.subject.id}/${page.period.id}` },
+        `Итоговые отметки за ${page.period.title.toLowerCase()} →`)),
       h("p", { class: "muted" }, `${page.period.title}: ${countOf(this.lessons.length, WORDS.lesson)}, `
         + countOf(this.students.length, WORDS.student)),
       help,
@@ -257,12 +260,45 @@ class JournalGrid {
         h("label", { for: "work-type" }, "Вид работы новых отметок"), select,
         h("label", { for: "work-weight" }, "Вес новых отметок"), weight));
     }
+    const student = this.students[this.row];
+    const history = h("div", { id: "cell-history" });
+    const showHistory = h("button", { type: "button", class: "secondary small" },
+      `История клетки: ${shortName(student)}`);
+    showHistory.addEventListener("click", () => this.showHistory(history, lesson, student));
     this.panel.replaceChildren(
       h("h3", { id: "lesson-title" }, `Урок: ${formatWeekdayDate(lesson.date)}, ${lesson.number}-й по расписанию`),
       h("dl", {},
         h("dt", {}, "Тема"), h("dd", { id: "lesson-topic" }, lesson.topic || "не указана"),
         h("dt", {}, "Домашнее задание"), h("dd", { id: "lesson-homework" }, lesson.homework || "не задано")),
       ...controls,
+      showHistory, history,
+    );
+  }
+
+  // Every change of the focused cell: when, what, why (J8).
+  async showHistory(container, lesson, student) {
+    let entries;
+    try {
+      entries = (await get(`/api/v1/journal/lessons/${lesson.id}/students/${student.id}/history`)).entries;
+    } catch (error) {
+      container.replaceChildren(failure(error));
+      return;
+    }
+    const describe = (entity, value) => {
+      if (!value) return "—";
+      if (entity === "absence") return ABSENCES[value.kind] ? ABSENCES[value.kind].letter : value.kind;
+      const work = WORK_TYPES[value.work_type] || value.work_type || "";
+      return `${markText(value.value)}${work ? ` (${work.toLowerCase()})` : ""}`;
+    };
+    const actions = { created: "добавлено", updated: "изменено", deleted: "удалено" };
+    container.replaceChildren(
+      h("h4", {}, `История: ${shortName(student)}, ${formatShortDate(lesson.date)}`),
+      entries.length ? h("ol", { class: "history" }, entries.map((entry) => h("li", {},
+        `${formatDateTime(entry.change_time)}: ${entry.entity === "absence" ? "пропуск" : "отметка"} `
+        + `${actions[entry.action] || entry.action}, ${describe(entry.entity, entry.old_value)} → `
+        + `${describe(entry.entity, entry.new_value)}`
+        + `${entry.actor_id === this.me.id ? " (вы)" : ""}${entry.reason ? `; причина: ${entry.reason}` : ""}`)))
+        : h("p", { class: "muted" }, "Изменений не было."),
     );
   }
 
