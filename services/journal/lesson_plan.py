@@ -152,7 +152,7 @@ def _subgroup(session: Session, subgroup_id: str, school_class, subject_id: str)
     return row
 
 
-def _subject(session: Session, school_id: str, subject_id: str):
+def subject_row(session: Session, school_id: str, subject_id: str):
     row = session.execute(select(store.subject).where(store.subject.c.id == subject_id,
                                                       store.subject.c.school_id == school_id)).first()
     if row is None:
@@ -166,7 +166,7 @@ def _context(session: Session, identity, class_id: str, subject_id: str, subgrou
     if school_class is None or not access.is_staff_of(identity, school_class.school_id):
         raise class_not_found()
     school_id = school_class.school_id
-    _subject(session, school_id, subject_id)
+    subject_row(session, school_id, subject_id)
     subgroup = _subgroup(session, subgroup_id, school_class, subject_id)
     teaches = access.teaches(session, identity, school_id, class_id, subject_id)
     if subgroup is not None and subgroup.teacher_id and write:
@@ -334,7 +334,7 @@ def set_curriculum_hours(session: Session, identity, class_id: str, subject_id: 
         raise PermissionDenied("Учебный план задаёт администрация школы", reason="ROLE_REQUIRED")
     if not 0 <= hours <= 400:
         raise InvalidArgument("hours", "Часы по учебному плану — целое число от 0 до 400")
-    _subject(session, school_class.school_id, subject_id)
+    subject_row(session, school_class.school_id, subject_id)
     year = academic_year_of(session, school_class.school_id, today)
     if year is None:
         raise FailedPrecondition("В школе не задан учебный год", reason="NO_ACADEMIC_YEAR")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.journal import access, entries, store
-from services.journal.lesson_plan import _subject
+from services.journal.lesson_plan import subject_row
 from services.journal.record_access import (
     academic_year_of, check_class_keeper, class_not_found, class_row, is_administrator_of, student_not_found,
 )
@@ -61,7 +61,7 @@ def set_subgroups(session: Session, identity, request, now: dt.datetime, today: 
         raise class_not_found()
     check_class_keeper(identity, school_class)
     school_id = school_class.school_id
-    _subject(session, school_id, request.subject_id)
+    subject_row(session, school_id, request.subject_id)
     year = _year(session, school_id, today)
     if session.scalar(select(store.subgroup.c.id).where(
             store.subgroup.c.class_id == school_class.id, store.subgroup.c.subject_id == request.subject_id,
@@ -94,7 +94,7 @@ def list_subgroups(session: Session, identity, class_id: str, subject_id: str, t
     school_class = class_row(session, class_id)
     if school_class is None or not access.is_staff_of(identity, school_class.school_id):
         raise class_not_found()
-    _subject(session, school_class.school_id, subject_id)
+    subject_row(session, school_class.school_id, subject_id)
     year = _year(session, school_class.school_id, today)
     return _groups(session, class_id, subject_id, year.id)
 

@@ -38,6 +38,7 @@ CLASS_7V = DISTRICT.schools[1].classes[0]
 MATH = demo_id("subject", SCHOOL.id, "Математика")
 ENGLISH = demo_id("subject", SCHOOL.id, "Английский язык")
 QUARTER_2 = demo_id("period", SCHOOL.id, 2026, "quarter", 2)
+QUARTER_3 = demo_id("period", SCHOOL.id, 2026, "quarter", 3)
 MATH_TODAY = demo_id("lesson", CLASS_5A.id, dt.date(2026, 11, 27), 1)
 MATH_WEDNESDAY = demo_id("lesson", CLASS_5A.id, dt.date(2026, 11, 25), 2)
 MATH_9B_TODAY = demo_id("lesson", CLASS_9B.id, dt.date(2026, 11, 27), 1)
@@ -178,6 +179,18 @@ def test_j2_homework_with_attachments_and_j3_lesson_plan(records):
                         headers=r.headers("parent")).status_code == 200  # the demo parent's other child is in 9Б
     assert r.client.get(f"/api/v1/journal/homework/attachments/{foreign.id}",
                         headers=r.headers("teacher")).status_code == 404
+    # J8: a day later the homework changes only with a reason, which the history keeps.
+    r.clock.set(dt.date(2026, 11, 28), 14)
+    late = r.error("teacher", "SetHomework", records_pb2.SetHomeworkRequest(lesson_id=MATH_TODAY, text="№ 520"))
+    assert (late.code, late.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "CHANGE_REASON_REQUIRED")
+    r.rpc("teacher", "SetHomework", records_pb2.SetHomeworkRequest(
+        lesson_id=MATH_TODAY, text="№ 520", due_date="2026-12-01", reason="Опечатка в номере"))
+    with r.database.session() as session:
+        reasons = list(session.scalars(select(history.reason).where(
+            history.entity == "homework", history.entity_id == MATH_TODAY).order_by(history.sequence)))
+    assert reasons == ["", "Опечатка в номере"]
+    r.clock.set(dt.date(2026, 11, 27))
+
     listed = r.client.get(f"/api/v1/journal/lessons/{MATH_TODAY}/homework", headers=r.headers("parent"))
     assert [item["id"] for item in listed.get_json()["attachments"]] == [attachment["id"]]
 
@@ -294,6 +307,13 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     members = r.rpc("classteacher", "ListClassMembers", journal_pb2.ListClassMembersRequest(class_id=CLASS_5A.id),
                     stub=journal_pb2_grpc.JournalServiceStub)
     assert leaving.id not in {item.id for item in members.students}
+
+    def page_students(period_id: str) -> set[str]:
+        page = r.rpc("classteacher", "GetJournalPage", journal_pb2.GetJournalPageRequest(
+            class_id=CLASS_5A.id, subject_id=MATH, period_id=period_id), stub=journal_pb2_grpc.JournalServiceStub)
+        return {item.id for item in page.students}
+
+    assert leaving.id in page_students(QUARTER_2) and leaving.id not in page_students(QUARTER_3)
     arrival = r.rpc("classteacher", "RequestRosterChange", records_pb2.RequestRosterChangeRequest(
         class_id=CLASS_5A.id, kind="arrival", date="2026-11-30", new_student=records_pb2.NewStudent(
             last_name="Новикова", first_name="Алиса", birth_date="2015-03-14"))).change
