@@ -84,7 +84,7 @@ def test_r2_omissions_found_only_when_due():
 def test_g4_forecast_shrinks_few_marks_towards_the_students_level_and_explains():
     f = Features(average=2.0, count=1, overall=4.5, previous=4.0, last_marks=(2,), remaining_share=0.5)
     forecast = g4_forecast(f)
-    assert baseline_mark(f) == 2 and forecast.mark == 4  # (2 + 2·4,5 + 1·4) / 4 = 3,75
+    assert baseline_mark(f) == 2 and forecast.mark == 4  # (2 + 2·4,5 + 0,5·4) / 3,5 = 3,71
     assert "отметок 1 — для аттестации нужно не меньше трёх" in forecast.reasons
     weak = g4_forecast(Features(average=2.4, count=8, overall=2.6, previous=2.0, last_marks=(3, 2, 3, 2),
                                 written_average=2.7, unexcused=6))
