@@ -33,3 +33,8 @@ export function failure(error) {
 export function heading(text) {
   return h("h2", { id: "screen-title", tabindex: "-1" }, text);
 }
+
+// Replace a node's content, skipping the parts left out (null, false, "").
+export function show(node, ...children) {
+  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false && child !== ""));
+}

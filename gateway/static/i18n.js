@@ -62,7 +62,9 @@ export function formatDateTime(text) { return text ? dateTime.format(new Date(te
 
 // "4,25": decimals with a comma, as Russian writes them.
 export function formatDecimal(text) {
-  return text === null || text === undefined || text === "" ? "—" : String(text).replace(".", ",");
+  if (text === null || text === undefined || text === "") return "—";
+  const number = Number(text);
+  return (Number.isFinite(number) ? number.toFixed(2) : String(text)).replace(".", ",");
 }
 
 export const ROLE_TITLES = {

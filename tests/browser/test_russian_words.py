@@ -40,5 +40,5 @@ def test_plural_forms_of_absences_marks_and_lessons():
 
 def test_dates_and_decimals_in_russian():
     assert _run("console.log(JSON.stringify([i18n.formatWeekdayDate('2026-11-05'), i18n.formatDayMonth('2026-03-01'),"
-                " i18n.formatShortDate('2026-11-05'), i18n.formatDecimal('4.25'), i18n.formatDecimal(null)]))") == [
-        "четверг, 5 ноября", "1 марта", "05.11", "4,25", "—"]
+                " i18n.formatShortDate('2026-11-05'), i18n.formatDecimal('4.25'), i18n.formatDecimal(null), i18n.formatDecimal('4')]))") == [
+        "четверг, 5 ноября", "1 марта", "05.11", "4,25", "—", "4,00"]

@@ -2,7 +2,7 @@
 // and activation codes issued for those who have not — printed as slips to
 // cut and hand out (print CSS shows only the slips).
 import { ApiError, get, post } from "../api.js";
-import { failure, h, heading } from "../dom.js";
+import { failure, h, heading, show } from "../dom.js";
 import { WORDS, countOf, formatDateTime } from "../i18n.js";
 import { showSlips } from "../slips.js";
 
@@ -12,7 +12,7 @@ export async function render(view, context, { classId }) {
   try {
     members = (await get(`/api/v1/classes/${classId}/access`)).members;
   } catch (error) {
-    view.replaceChildren(heading("Класс"), failure(error));
+    show(view, heading("Класс"), failure(error));
     return null;
   }
   document.title = "Класс — Электронный журнал";
@@ -68,7 +68,7 @@ export async function render(view, context, { classId }) {
     issue.disabled = checked.size === 0;
   });
   const activated = members.filter((member) => member.activate_time).length;
-  view.replaceChildren(
+  show(view, 
     h("div", { class: "no-print" },
       heading(grant ? "Мой класс: ученики и родители" : "Ученики и родители класса"),
       h("p", { class: "muted" }, `${countOf(students.length, WORDS.student)}; настроили вход: ${activated} из ${members.length}.`),

@@ -2,7 +2,7 @@
 // the week's marks and absences by day, and the period's marks by subject
 // with weighted averages. A parent switches between children here.
 import { ApiError, get } from "../api.js";
-import { h, heading } from "../dom.js";
+import { h, heading, show } from "../dom.js";
 import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDayMonth, formatDecimal, formatWeekdayDate, isoDay, markText, parseDay,
 } from "../i18n.js";
@@ -37,7 +37,7 @@ export async function render(view, context, { studentId, periodId }) {
     }, item.full_name.split(" ").slice(0, 2).join(" "), item.class_name ? `, ${item.class_name}` : ""))))) : null;
   document.title = `${name} — Электронный журнал`;
   if (!period) {
-    view.replaceChildren(heading(name), switcher || "",
+    show(view, heading(name), switcher || "",
       h("p", { role: "alert" }, "Учебный период не выбран: откройте дневник по ссылке из журнала школы."));
     return null;
   }
@@ -50,7 +50,7 @@ export async function render(view, context, { studentId, periodId }) {
       ? "Этот дневник вам недоступен: можно открыть только дневник своего ребёнка (или свой). "
         + "Проверьте ссылку или выберите ребёнка в меню."
       : error.message;
-    view.replaceChildren(heading("Дневник"), switcher || "", h("p", { class: "error", role: "alert" }, polite),
+    show(view, heading("Дневник"), switcher || "", h("p", { class: "error", role: "alert" }, polite),
       h("p", {}, h("a", { href: "#/" }, "На главную")));
     return null;
   }
@@ -65,7 +65,7 @@ export async function render(view, context, { studentId, periodId }) {
     week.querySelector("h3").focus();
   }));
   drawWeek();
-  view.replaceChildren(
+  show(view, 
     heading(name), switcher || "",
     h("p", { class: "muted" }, `${data.period.title}: ${formatDayMonth(data.period.start_date)} — `
       + `${formatDayMonth(data.period.end_date)}`),

@@ -3,7 +3,7 @@
 // regulation still lacks (M2), and the mark set so far; the subject teacher
 // sets or changes it here.
 import { ApiError, get, put } from "../api.js";
-import { failure, h, heading } from "../dom.js";
+import { failure, h, heading, show } from "../dom.js";
 import { WORDS, countOf, formatDayMonth, formatDecimal, markText, shortName } from "../i18n.js";
 
 const SPECIAL = [["not_attested", "н/а"], ["exempt", "освобождён"]];
@@ -14,7 +14,7 @@ export async function render(view, context, { classId, subjectId, periodId }) {
   try {
     data = await get(url);
   } catch (error) {
-    view.replaceChildren(heading("Итоговые отметки"), failure(error));
+    show(view, heading("Итоговые отметки"), failure(error));
     return null;
   }
   const canWrite = context.hasRole("subject_teacher");
@@ -24,7 +24,7 @@ export async function render(view, context, { classId, subjectId, periodId }) {
     : [["5", "5"], ["4", "4"], ["3", "3"], ["2", "2"]];
   const reason = h("input", { id: "final-reason", maxlength: "500", autocomplete: "off" });
   const rows = data.suggestions.map((row) => suggestionRow(row, { data, canWrite, values, reason }));
-  view.replaceChildren(
+  show(view, 
     heading(title),
     h("p", {}, h("a", { href: `#/journal/${classId}/${subjectId}/${periodId}` }, "← К странице журнала")),
     h("p", { class: "muted" }, `${data.period.title}. ${data.rounding_rule}`),

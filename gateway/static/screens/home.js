@@ -1,5 +1,5 @@
 // The first screen after sign-in: what this person can open, by role.
-import { h, heading } from "../dom.js";
+import { h, heading, show } from "../dom.js";
 import { formatWeekdayDate, isoDay, ROLE_TITLES } from "../i18n.js";
 import { recentJournals } from "./journal.js";
 
@@ -32,7 +32,7 @@ export function render(view, context) {
     cards.push(card("Школа", h("p", {}, h("a", { href: "#/staff" }, "Сотрудники, роли и коды активации"))));
   }
   cards.push(card("Профиль", h("p", {}, h("a", { href: "#/profile" }, "Пароль и сеансы"))));
-  view.replaceChildren(
+  show(view, 
     heading(`Здравствуйте, ${[me.person.first_name, me.person.middle_name].filter(Boolean).join(" ")}!`),
     h("p", { class: "muted" }, `Сегодня ${today}. ${me.roles.map((grant) => ROLE_TITLES[grant.role] || grant.title).join(", ")}.`),
     h("div", { class: "cards" }, cards),

@@ -5,7 +5,7 @@
 // (PUT /api/v1/journal/lessons/{id}/entries) and kept in localStorage until
 // saved, so an expired session or a closed tab loses nothing.
 import { ApiError, get, put } from "../api.js";
-import { failure, h, heading } from "../dom.js";
+import { failure, h, heading, show } from "../dom.js";
 import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDateTime, formatDecimal, formatShortDate, formatShortWeekday, formatWeekdayDate,
   markText, shortName,
@@ -37,7 +37,7 @@ export async function render(view, context, { classId, subjectId, periodId }) {
   try {
     page = await get(url);
   } catch (error) {
-    view.replaceChildren(heading("Журнал"), failure(error));
+    show(view, heading("Журнал"), failure(error));
     return null;
   }
   return new JournalGrid(view, context, page, url, { classId, subjectId, periodId }).cleanup;
@@ -151,7 +151,7 @@ class JournalGrid {
     const tools = this.canWrite ? h("div", { class: "tools" },
       h("label", { for: "change-reason" }, "Причина исправления (нужна для записей старше суток)"), this.reason,
       h("button", { type: "button", onclick: () => this.saveAll() }, "Сохранить сейчас")) : null;
-    this.view.replaceChildren(
+    show(this.view, 
       heading(`${page.subject.name}, ${page.school_class.name} класс`),
       h("p", {}, h("a", { href: `#/final/${page.school_class.id}/${page.subject.id}/${page.period.id}` },
         `Итоговые отметки за ${page.period.title.toLowerCase()} →`)),

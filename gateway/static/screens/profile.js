@@ -1,14 +1,14 @@
 // Everyone's own account: who they are, the password, and the sessions on
 // other devices (end one, or all the others).
 import { del, get, post } from "../api.js";
-import { failure, h, heading } from "../dom.js";
+import { failure, h, heading, show } from "../dom.js";
 import { ROLE_TITLES, WORDS, countOf, formatDateTime, personName } from "../i18n.js";
 
 export async function render(view, context) {
   const { me } = context;
   document.title = "Профиль — Электронный журнал";
   const sessions = h("section", { "aria-labelledby": "sessions-title" });
-  view.replaceChildren(
+  show(view, 
     heading("Профиль"),
     h("dl", {},
       h("dt", {}, "ФИО"), h("dd", {}, personName(me.person)),

@@ -1,7 +1,7 @@
 // The school's staff with roles and accounts (administration reads; the
 // administrator adds people, changes roles and issues staff activation codes).
 import { del, get, post } from "../api.js";
-import { failure, h, heading } from "../dom.js";
+import { failure, h, heading, show } from "../dom.js";
 import { ROLE_TITLES, WORDS, countOf, formatDateTime } from "../i18n.js";
 import { showSlips } from "../slips.js";
 
@@ -15,7 +15,7 @@ export async function render(view, context) {
   const status = h("p", { role: "status", class: "save-status" });
   const listing = h("div", {});
   const state = { view, manager, slips, status, listing };
-  view.replaceChildren(
+  show(view, 
     h("div", { class: "no-print" }, heading("Сотрудники школы"), status, listing, manager ? newStaffForm(state) : null),
     slips,
   );
