@@ -130,8 +130,8 @@ def class_students(session: Session, class_id: str) -> list[str]:
 
 def _tell_student(session: Session, context: EventContext, event: Event, student: StudentView, kind: str,
                   text: rules.Text, lesson_date: dt.date | None) -> None:
-    fresh = rules.c1_email_is_fresh(lesson_date, event.time)
     now = context.clock()
+    fresh = rules.c1_email_is_fresh(lesson_date, min(event.time, now))
     for recipient in student.recipients:
         notify(session, source_key=f"{event.id}:{student.id}", recipient=recipient, kind=kind, text=text, now=now,
                channels=context.channels, school_id=student.school_id, student_id=student.id, email_allowed=fresh)
@@ -250,7 +250,8 @@ def on_absence_recorded(context: EventContext):
         if rules.j6_unexcused_alert(after, threshold) and not rules.j6_unexcused_alert(before, threshold):
             monday, sunday = rules.week_of(lesson_date)
             raise_alert(session, context, event, student, "unexcused_absences", "",
-                        f"{after} пропуск(а/ов) без уважительной причины за неделю "
+                        f"{after} {rules.plural(after, 'пропуск', 'пропуска', 'пропусков')} "
+                        "без уважительной причины за неделю "
                         f"{rules.russian_day(monday)} — {rules.russian_day(sunday)}.",
                         occurrence=f"absences:{student.id}:{monday.isoformat()}")
     return handle
@@ -321,9 +322,9 @@ def on_schedule_lesson_changed(context: EventContext):
                                                               store.class_teaching.c.subject_id == lesson.subject_id)
         ) or "урок"
         status = event.type.split(".")[3]  # substituted / cancelled / moved
-        slot = previous.slot or lesson.slot
         now = context.clock()
-        fresh = rules.c1_email_is_fresh(day, event.time)
+        slot = previous.slot or lesson.slot
+        fresh = rules.c1_email_is_fresh(day, min(event.time, now))
         if status == "substituted" and lesson.teacher_id:
             class_name = session.scalar(select(store.school_class.c.name)
                                         .where(store.school_class.c.id == lesson.class_id)) or ""

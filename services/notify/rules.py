@@ -141,6 +141,15 @@ WORK_TYPE_WORDS = {"oral": "устный ответ", "written": "письмен
                    "homework": "домашняя работа", "dictation": "диктант", "essay": "сочинение"}
 
 
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The Russian noun form for `count`: 1 уведомление, 3 уведомления, 5 уведомлений."""
+    if count % 10 == 1 and count % 100 != 11:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
+
+
 def russian_day(day: dt.date) -> str:
     """25 ноября"""
     return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
@@ -241,7 +250,8 @@ def c1_email_parts(recipient_name: str, items: list[Text], base_url: str) -> tup
         subject = items[0].title
         intro = "Новость из электронного журнала:"
     else:
-        subject = f"Электронный журнал: {len(items)} новых уведомлений"
+        count = len(items)
+        subject = f"Электронный журнал: {count} {plural(count, 'новое уведомление', 'новых уведомления', 'новых уведомлений')}"
         intro = "Новости из электронного журнала за день:"
     base = base_url.rstrip("/")
     plain = [greeting, "", intro, ""]

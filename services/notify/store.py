@@ -8,7 +8,7 @@ e-mail with each attempt, preferences, conversations, school events and alerts.
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
     func,
 )
 
@@ -48,7 +48,7 @@ student = Table(
     Column("first_name", String(100), nullable=False),
     Column("middle_name", String(100), nullable=False, server_default=""),
     Column("status", String(20), nullable=False),
-    Column("version", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 guardian = Table(
@@ -126,7 +126,7 @@ lesson_fact = Table(
     Column("slot", Integer, nullable=False, server_default="0"),
     Column("topic", Text, nullable=False, server_default=""),
     Column("homework", Text, nullable=False, server_default=""),
-    Column("version", Integer, nullable=False, server_default="0"),
+    Column("version", BigInteger, nullable=False, server_default="0"),
     Index("ix_lesson_fact_class", "class_id", "lesson_date"),
 )
 

@@ -528,3 +528,108 @@ def test_c3_events_and_j7_weekly_statement(notify_stack):
     assert n.get("parent", f"/students/{OFFLINE_CHILD.id}/weekly-statement").status_code == 403
     assert n.get("classteacher", f"/students/{OFFLINE_CHILD.id}/weekly-statement",
                  week_start="не дата").status_code == 400
+
+
+# ------------------------------------------------------------------ C1 / O1: restarts and replays
+
+def test_c1_exactly_once_when_notify_restarts_mid_stream_and_events_are_replayed(notify_stack):
+    n = notify_stack
+    today = n.today()
+    marks = [mark_created(mark_data(CHILD, today, str(5 - index % 3))) for index in range(40)]
+    n.publish(*marks)
+    wait_for(lambda: n.count(store.notification, store.notification.c.recipient_id == CHILD.id) >= 5,
+             what="the stream under way")
+    n.stack.stop(n.runtime)  # stopped mid-stream: the rest waits on the bus
+    assert n.count(store.notification, store.notification.c.recipient_id == CHILD.id) < 40
+    restarted = n.stack.start("notify", notify_definition(n.clock, delivery_interval=0.1))
+    n.handled(*marks)
+    # The whole stream once more, and again after notify forgot it had handled the first ten.
+    n.publish(*marks)
+    with n.database.transaction() as session:
+        session.execute(delete(store.processed).where(store.processed.c.event_id.in_([m.id for m in marks[:10]])))
+    n.publish(*marks[:10])
+    n.handled(*marks)
+    wait_for(lambda: n.count(store.processed, store.processed.c.event_id.in_([m.id for m in marks])) == 40)
+    n.stack.stop(restarted)
+    for recipient in (CHILD.id, person("parent")):
+        assert n.count(store.notification, store.notification.c.recipient_id == recipient,
+                       store.notification.c.kind == "mark") == 40
+    assert n.count(store.delivery) == 40  # one digest delivery each for the parent who has an e-mail
+
+
+# ------------------------------------------------------------------ C1 / G5: from the journal's gateway route
+
+def test_c1_mark_saved_through_the_gateway_reaches_parent_inbox_and_email(stack, mailbox):
+    """The journal (the demo district as of 26 November 2026) and notify, both at Friday 27 November 13:00."""
+    from ezh.journal.v1 import journal_pb2  # noqa: F401 - the journal's protos are loaded with its service
+    from sqlalchemy import update
+
+    from services.journal import snapshots, store as journal_store
+    from services.journal.definition import journal_definition
+    from services.journal.seed import seed_demo as seed_journal
+
+    box, smtp_host, smtp_port = mailbox
+    stack.with_settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_timeout_seconds=2)
+    stack.migrate("auth", "journal", "notify")
+    moment = dt.datetime(2026, 11, 27, 13, 0, tzinfo=rules.SCHOOL_TIMEZONE)
+    auth_db = Database(stack.settings.database_url("auth"))
+    journal_db = Database(stack.settings.database_url("journal"))
+    try:
+        seed_auth(auth_db, DISTRICT, PASSWORD)
+        seed_journal(journal_db, DISTRICT, today=dt.date(2026, 11, 26))
+        with journal_db.transaction() as session:
+            # The seed's history went out before notify existed; notify learns the roster anew, with an e-mail.
+            session.execute(update(journal_store.outbox).values(sent_time=moment))
+            session.execute(update(journal_store.guardian).where(journal_store.guardian.c.id == person("parent"))
+                            .values(email=PARENT_EMAIL))
+            from services.common import outbox
+
+            outbox.record(session, journal_store.outbox, snapshots.student_changed_event(session, CHILD.id))
+    finally:
+        auth_db.dispose()
+    auth = stack.start("auth")
+    stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
+    clock = Clock()
+    clock.advance(seconds=(moment - clock()).total_seconds())
+    journal = stack.start("journal", journal_definition(lambda: moment))
+    notify_runtime = stack.start("notify", notify_definition(clock, delivery_interval=0.1))
+    app = create_app(stack.settings.model_copy(update={
+        "journal_grpc_address": f"127.0.0.1:{journal.port}", "notify_grpc_address": f"127.0.0.1:{notify_runtime.port}",
+    }))
+    app.testing = True
+    client = app.test_client()
+
+    def headers(login: str) -> dict:
+        response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    notify_db = Database(stack.settings.database_url("notify"))
+    try:
+        wait_for(lambda: _count(notify_db, store.student) == 1, what="notify to learn the student")
+        parent = headers("parent")
+        assert client.put("/api/v1/notifications/preferences", headers=parent, json={
+            "preferences": [{"kind": "mark", "channel": "email", "mode": "immediate"}]}).status_code == 200
+        math_today = demo_id("lesson", CLASS_5A.id, dt.date(2026, 11, 27), 1)
+        saved = client.put(f"/api/v1/journal/lessons/{math_today}/entries", headers=headers("teacher"), json={
+            "entries": [{"student_id": CHILD.id, "marks": [{"value": 5, "work_type": "test"}]}]})
+        assert saved.status_code == 200, saved.get_data(as_text=True)
+
+        def inbox():  # the lesson's homework, new to notify, may come too
+            notifications = client.get("/api/v1/notifications", headers=parent).get_json()["notifications"]
+            return [item for item in notifications if item["kind"] == "mark"]
+
+        (item,) = wait_for(inbox, what="the mark in the parent's inbox")
+        assert item["title"] == "Новая отметка «5»: Математика" and "27 ноября" in item["body"]
+        wait_for(lambda: box.messages, what="the e-mail")
+        assert box.messages[0]["To"] == PARENT_EMAIL and "27 ноября" in box.messages[0].get_body(
+            ("plain",)).get_content()
+    finally:
+        notify_db.dispose()
+        journal_db.dispose()
+        app.extensions["ezh"].clients.close()
+
+
+def _count(database: Database, table) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(table))

@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('slot', sa.Integer(), server_default='0', nullable=False),
     sa.Column('topic', sa.Text(), server_default='', nullable=False),
     sa.Column('homework', sa.Text(), server_default='', nullable=False),
-    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('version', sa.BigInteger(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('lesson_id')
     )
     with op.batch_alter_table('lesson_fact', schema=None) as batch_op:
@@ -166,7 +166,7 @@ def upgrade() -> None:
     sa.Column('first_name', sa.String(length=100), nullable=False),
     sa.Column('middle_name', sa.String(length=100), server_default='', nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('student', schema=None) as batch_op:
