@@ -14,7 +14,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from ezh.journal.v1 import records_pb2, records_pb2_grpc
-from flask import Response
+from flask import Response, request
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
@@ -53,10 +53,248 @@ def as_json(message) -> dict:
                                      always_print_fields_with_no_presence=True)
 
 
-class JournalRecordOut(BaseModel):
-    """A JSON object as the journal answers it (fields as in the gRPC API)."""
+# ----------------------------------------------------------------- answers (the gRPC messages' fields)
 
-    model_config = {"extra": "allow"}
+class HomeworkAttachmentOut(BaseModel):
+    id: str
+    lesson_id: str
+    file_name: str
+    content_type: str
+    size: int = Field(description="Bytes")
+    sha256: str
+    uploaded_by: str
+    create_time: str
+
+
+class HomeworkOut(BaseModel):
+    lesson_id: str
+    class_id: str
+    subject_id: str
+    lesson_date: str
+    text: str
+    due_date: str = Field(description="ISO 8601 day, empty when unset")
+    attachments: list[HomeworkAttachmentOut]
+
+
+class LessonPlanItemOut(BaseModel):
+    topic: str
+    hours: int
+    work_type: str
+
+
+class PlannedLessonOut(BaseModel):
+    lesson_id: str
+    date: str
+    number: int
+    item_index: int = Field(description="The plan item placed on it, -1 for none")
+    planned_topic: str
+    topic: str = Field(description="The topic as recorded")
+    work_type: str
+    held: bool
+
+
+class LessonPlanReasonOut(BaseModel):
+    code: str
+    message: str
+
+
+class LessonPlanOut(BaseModel):
+    id: str
+    class_id: str
+    subject_id: str
+    subgroup_id: str
+    academic_year_id: str
+    items: list[LessonPlanItemOut]
+    status: str = Field(description="`draft` or `complete`")
+    planned_hours: int
+    curriculum_hours: int
+    lessons_held: int
+    lessons_scheduled: int
+    reasons: list[LessonPlanReasonOut] = Field(description="Why it cannot be complete; empty when it can")
+    lessons: list[PlannedLessonOut]
+    unplaced_hours: int
+
+
+class LessonPlanImportOut(BaseModel):
+    plan: LessonPlanOut
+    topics_filled: int = Field(description="Lessons whose empty topic was filled from the plan")
+
+
+class CurriculumHoursOut(BaseModel):
+    class_id: str
+    subject_id: str
+    academic_year_id: str
+    hours: int
+
+
+class GuardianRecordOut(BaseModel):
+    guardian_id: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    relation: str
+    phone: str
+    email: str
+    address: str
+    electronic_access: bool
+
+
+class StudentRecordOut(BaseModel):
+    student_id: str
+    school_id: str
+    class_id: str
+    class_name: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    birth_date: str
+    phone: str
+    email: str
+    address: str
+    guardians: list[GuardianRecordOut]
+    last_verified: str = Field(description="Day of the last check, empty if never")
+    verified_by: str
+    verification_due_date: str
+    verification_due: bool
+    status: str = Field(description="`enrolled` or `departed`")
+
+
+class RecordsDueOut(BaseModel):
+    records: list[StudentRecordOut]
+    checked_count: int
+
+
+class ArrivingStudentOut(BaseModel):
+    last_name: str
+    first_name: str
+    middle_name: str
+    birth_date: str
+
+
+class RosterChangeOut(BaseModel):
+    id: str
+    school_id: str
+    class_id: str
+    kind: str
+    student_id: str
+    student_name: str
+    date: str
+    note: str
+    status: str = Field(description="`requested` or `done`")
+    requested_by: str
+    carried_out_by: str
+    new_student: ArrivingStudentOut | None = None
+
+
+class RosterChangesOut(BaseModel):
+    changes: list[RosterChangeOut]
+
+
+class SubgroupMembershipOut(BaseModel):
+    student_id: str
+    start_date: str
+    end_date: str = Field(description="Last day in the subgroup, empty while in it")
+
+
+class SubgroupOut(BaseModel):
+    id: str
+    class_id: str
+    subject_id: str
+    name: str
+    teacher_id: str
+    student_ids: list[str]
+    history: list[SubgroupMembershipOut]
+
+
+class SubgroupsOut(BaseModel):
+    subgroups: list[SubgroupOut]
+    effective_date: str | None = Field(default=None, description="After a move: the first day in the new subgroup")
+
+
+class AbsenceNoteOut(BaseModel):
+    id: str
+    student_id: str
+    first_date: str
+    last_date: str
+    kind: str
+    document: str
+    recorded_by: str
+
+
+class AttendanceStudentWeekOut(BaseModel):
+    student_id: str
+    student_name: str
+    missed: int = Field(description="н + у + б")
+    unexcused: int
+    excused: int
+    ill: int
+    late: int
+
+
+class AttendanceDifferenceOut(BaseModel):
+    student_id: str
+    lesson_id: str
+    lesson_date: str
+    subject_id: str
+    class_teacher_kind: str
+    subject_teacher_kind: str
+    message: str
+    resolvable: bool = Field(description="The reconciliation changes the subject teacher's mark")
+
+
+class ReconciliationOut(BaseModel):
+    id: str
+    week: str
+    reconciled_by: str
+    reconcile_time: str
+    changed_count: int
+    unresolved_count: int
+
+
+class AttendanceWeekOut(BaseModel):
+    class_id: str
+    week: str
+    students: list[AttendanceStudentWeekOut]
+    notes: list[AbsenceNoteOut]
+    differences: list[AttendanceDifferenceOut]
+    reconciliations: list[ReconciliationOut]
+
+
+class ReconcileWeekOut(BaseModel):
+    reconciliation: ReconciliationOut
+    unresolved: list[AttendanceDifferenceOut]
+
+
+class StudentMarksRowOut(BaseModel):
+    student_id: str
+    marks: list[str]
+    average: str
+    missed: int
+
+
+class SubjectOverviewOut(BaseModel):
+    subject_id: str
+    subject_name: str
+    teacher_ids: list[str]
+    lessons_held: int
+    students: list[StudentMarksRowOut]
+
+
+class ClassOverviewStudentOut(BaseModel):
+    student_id: str
+    name: str
+
+
+class ClassMarksOverviewOut(BaseModel):
+    class_id: str
+    period_id: str
+    students: list[ClassOverviewStudentOut]
+    subjects: list[SubjectOverviewOut]
+
+
+def out(model: type[BaseModel], message) -> dict:
+    """The message as the route's declared model says (checked), as JSON."""
+    return model.model_validate(as_json(message)).model_dump(mode="json")
 
 
 # ----------------------------------------------------------------- paths and bodies
@@ -216,12 +454,40 @@ def _id(value) -> str:
     return str(value) if value else ""
 
 
+PLAN_FILE_MAX_BYTES = 2 * 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries, headers and other fields
+
+
+def _too_big(limit: int) -> ProblemError:
+    detail = f"Поле «file»: файл больше допустимого размера ({limit // 1024} КБ)"
+    return ProblemError(400, detail, reason="INVALID_ARGUMENT", errors=[FieldProblem(field="file", detail=detail)])
+
+
+def _upload_limit(endpoint: str) -> int | None:
+    name = endpoint.rpartition(".")[2]
+    if name == "add_attachment":
+        return attachment_settings().max_bytes
+    if name == "import_lesson_plan":
+        return PLAN_FILE_MAX_BYTES
+    return None
+
+
+@journal_records.before_request
+def limit_uploads() -> None:
+    """An upload larger than its limit is refused before its body is read (after the role check)."""
+    limit = _upload_limit(request.endpoint or "")
+    if limit is None:
+        return
+    if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
+        raise _too_big(limit)
+    request.max_content_length = limit + MULTIPART_OVERHEAD  # a body without a length stops there (413)
+
+
 def _file(storage: FileStorage, limit: int) -> tuple[str, bytes]:
     """The uploaded file's name and bytes, refused (400 naming `file`) when too big, before reading it all."""
     content = storage.stream.read(limit + 1)
     if len(content) > limit:
-        detail = f"Поле «file»: файл больше допустимого размера ({limit // 1024} КБ)"
-        raise ProblemError(400, detail, reason="INVALID_ARGUMENT", errors=[FieldProblem(field="file", detail=detail)])
+        raise _too_big(limit)
     return storage.filename or "", content
 
 
@@ -230,16 +496,16 @@ def _file(storage: FileStorage, limit: int) -> tuple[str, bytes]:
 NOT_SEEN = problem_response("No such lesson among those the caller may see")
 
 
-@journal_records.get("/journal/lessons/<lesson_id>/homework", responses={200: JournalRecordOut, 404: NOT_SEEN})
+@journal_records.get("/journal/lessons/<lesson_id>/homework", responses={200: HomeworkOut, 404: NOT_SEEN})
 @allow(*LESSON_READERS)
 def get_homework(path: HomeworkLessonPath):
     """A lesson's homework with its attached files."""
     reply = call_records("GetHomework", records_pb2.GetHomeworkRequest(lesson_id=str(path.lesson_id)))
-    return as_json(reply.homework)
+    return out(HomeworkOut, reply.homework)
 
 
 @journal_records.put("/journal/lessons/<lesson_id>/homework",
-                     responses={200: JournalRecordOut, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN,
+                     responses={200: HomeworkOut, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN,
                                 422: problem_response("A change after 24 hours without a reason")})
 @allow(Role.SUBJECT_TEACHER)
 def set_homework(path: HomeworkLessonPath, body: HomeworkSetIn):
@@ -247,18 +513,18 @@ def set_homework(path: HomeworkLessonPath, body: HomeworkSetIn):
     reply = call_records("SetHomework", records_pb2.SetHomeworkRequest(
         request_id=body.request_id, lesson_id=str(path.lesson_id), text=body.text, due_date=body.due_date,
         reason=body.reason))
-    return as_json(reply.homework)
+    return out(HomeworkOut, reply.homework)
 
 
 @journal_records.post("/journal/lessons/<lesson_id>/homework/attachments",
-                      responses={201: JournalRecordOut, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN})
+                      responses={201: HomeworkAttachmentOut, 403: problem_response("Not the caller's lesson"), 404: NOT_SEEN})
 @allow(Role.SUBJECT_TEACHER)
 def add_attachment(path: HomeworkLessonPath, form: HomeworkAttachmentForm):
     """Attach a file to a lesson's homework (multipart/form-data, field `file`)."""
     name, content = _file(form.file, attachment_settings().max_bytes)
     reply = call_records("AddHomeworkAttachment", records_pb2.AddHomeworkAttachmentRequest(
         lesson_id=str(path.lesson_id), file_name=name, content_type=form.file.mimetype or "", content=content))
-    return as_json(reply.attachment), 201
+    return out(HomeworkAttachmentOut, reply.attachment), 201
 
 
 @journal_records.get("/journal/homework/attachments/<attachment_id>",
@@ -293,17 +559,17 @@ PLAN_PATH = "/journal/classes/<class_id>/subjects/<subject_id>/lesson-plan"
 NOT_CLASS = problem_response("No such class or subject in the caller's school")
 
 
-@journal_records.get(PLAN_PATH, responses={200: JournalRecordOut, 403: problem_response("Not the caller's class"),
+@journal_records.get(PLAN_PATH, responses={200: LessonPlanOut, 403: problem_response("Not the caller's class"),
                                            404: NOT_CLASS})
 @allow(*STAFF)
 def get_lesson_plan(path: RecordsClassSubjectPath, query: PlanSubgroupQuery):
     """The КТП with its check: planned hours, curriculum hours, lessons held and scheduled."""
     reply = call_records("GetLessonPlan", records_pb2.GetLessonPlanRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), subgroup_id=_id(query.subgroup_id)))
-    return as_json(reply.plan)
+    return out(LessonPlanOut, reply.plan)
 
 
-@journal_records.put(PLAN_PATH, responses={200: JournalRecordOut, 403: problem_response("Not the caller's subject"),
+@journal_records.put(PLAN_PATH, responses={200: LessonPlanImportOut, 403: problem_response("Not the caller's subject"),
                                            404: NOT_CLASS})
 @allow(Role.SUBJECT_TEACHER)
 def put_lesson_plan(path: RecordsClassSubjectPath, body: LessonPlanIn):
@@ -313,41 +579,41 @@ def put_lesson_plan(path: RecordsClassSubjectPath, body: LessonPlanIn):
         subgroup_id=_id(body.subgroup_id),
         items=[records_pb2.PlanItem(topic=item.topic, hours=item.hours, work_type=item.work_type)
                for item in body.items]))
-    return as_json(reply)
+    return out(LessonPlanImportOut, reply)
 
 
-@journal_records.post(f"{PLAN_PATH}/import", responses={200: JournalRecordOut, 403: problem_response("Not the caller's subject"),
+@journal_records.post(f"{PLAN_PATH}/import", responses={200: LessonPlanImportOut, 403: problem_response("Not the caller's subject"),
                                                         404: NOT_CLASS})
 @allow(Role.SUBJECT_TEACHER)
 def import_lesson_plan(path: RecordsClassSubjectPath, form: LessonPlanFileForm):
     """Import the КТП from a CSV or xlsx file (multipart/form-data, field `file`)."""
-    name, content = _file(form.file, 2 * 1024 * 1024)
+    name, content = _file(form.file, PLAN_FILE_MAX_BYTES)
     reply = call_records("ImportLessonPlan", records_pb2.ImportLessonPlanRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), subgroup_id=form.subgroup_id.strip(),
         file_name=name, file_content=content))
-    return as_json(reply)
+    return out(LessonPlanImportOut, reply)
 
 
 @journal_records.post(f"{PLAN_PATH}/complete",
-                      responses={200: JournalRecordOut, 403: problem_response("Not the caller's subject"), 404: NOT_CLASS,
+                      responses={200: LessonPlanOut, 403: problem_response("Not the caller's subject"), 404: NOT_CLASS,
                                  422: problem_response("Planned, curriculum and scheduled hours differ")})
 @allow(Role.SUBJECT_TEACHER)
 def complete_lesson_plan(path: RecordsClassSubjectPath, query: PlanSubgroupQuery):
     """Mark the КТП complete; refused while its hours differ from the curriculum's or the lessons'."""
     reply = call_records("CompleteLessonPlan", records_pb2.CompleteLessonPlanRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), subgroup_id=_id(query.subgroup_id)))
-    return as_json(reply.plan)
+    return out(LessonPlanOut, reply.plan)
 
 
 @journal_records.put("/journal/classes/<class_id>/subjects/<subject_id>/curriculum",
-                     responses={200: JournalRecordOut, 403: problem_response("Not the school's administration"),
+                     responses={200: CurriculumHoursOut, 403: problem_response("Not the school's administration"),
                                 404: NOT_CLASS})
 @allow(*ADMINISTRATION)
 def set_curriculum(path: RecordsClassSubjectPath, body: CurriculumHoursIn):
     """Set the curriculum's hours of a subject in a class for the current academic year."""
     reply = call_records("SetCurriculumHours", records_pb2.SetCurriculumHoursRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), hours=body.hours))
-    return as_json(reply)
+    return out(CurriculumHoursOut, reply)
 
 
 # ----------------------------------------------------------------- personal data, arrivals, departures (J1)
@@ -355,16 +621,16 @@ def set_curriculum(path: RecordsClassSubjectPath, body: CurriculumHoursIn):
 NOT_STUDENT = problem_response("No such student among those the caller may see")
 
 
-@journal_records.get("/journal/students/<student_id>/record", responses={200: JournalRecordOut, 404: NOT_STUDENT})
+@journal_records.get("/journal/students/<student_id>/record", responses={200: StudentRecordOut, 404: NOT_STUDENT})
 @allow(*RECORD_READERS)
 def get_student_record(path: RecordsStudentPath):
     """A student's personal data with the guardians' and the date of the last check."""
     reply = call_records("GetStudentRecord", records_pb2.GetStudentRecordRequest(student_id=str(path.student_id)))
-    return as_json(reply.record)
+    return out(StudentRecordOut, reply.record)
 
 
 @journal_records.put("/journal/students/<student_id>/record",
-                     responses={200: JournalRecordOut, 403: problem_response("Not the student's class teacher"),
+                     responses={200: StudentRecordOut, 403: problem_response("Not the student's class teacher"),
                                 404: NOT_STUDENT})
 @allow(*CLASS_KEEPERS)
 def update_student_record(path: RecordsStudentPath, body: StudentRecordUpdateIn):
@@ -377,30 +643,31 @@ def update_student_record(path: RecordsStudentPath, body: StudentRecordUpdateIn)
             guardian_id=_id(item.guardian_id), last_name=item.last_name, first_name=item.first_name,
             middle_name=item.middle_name, relation=item.relation, phone=item.phone, email=item.email,
             address=item.address, electronic_access=item.electronic_access) for item in body.guardians]))
-    return as_json(reply.record)
+    return out(StudentRecordOut, reply.record)
 
 
 @journal_records.post("/journal/students/<student_id>/record/verified",
-                      responses={200: JournalRecordOut, 403: problem_response("Not the student's class teacher"),
+                      responses={200: StudentRecordOut, 403: problem_response("Not the student's class teacher"),
                                  404: NOT_STUDENT})
 @allow(*CLASS_KEEPERS)
 def verify_student_record(path: RecordsStudentPath):
     """Record that the personal data was checked today."""
     reply = call_records("VerifyStudentRecord",
                          records_pb2.VerifyStudentRecordRequest(student_id=str(path.student_id)))
-    return as_json(reply.record)
+    return out(StudentRecordOut, reply.record)
 
 
 @journal_records.get("/journal/classes/<class_id>/records-due",
-                     responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                     responses={200: RecordsDueOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(*CLASS_KEEPERS)
 def records_due(path: RecordsClassPath):
     """The class's records due for the monthly check, oldest first."""
-    return as_json(call_records("ListRecordsDue", records_pb2.ListRecordsDueRequest(class_id=str(path.class_id))))
+    reply = call_records("ListRecordsDue", records_pb2.ListRecordsDueRequest(class_id=str(path.class_id)))
+    return out(RecordsDueOut, reply)
 
 
 @journal_records.post("/journal/classes/<class_id>/roster-changes",
-                      responses={201: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
+                      responses={201: RosterChangeOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
                                  409: problem_response("The same request is already waiting")})
 @allow(Role.CLASS_TEACHER)
 def request_roster_change(path: RecordsClassPath, body: RosterChangeRequestIn):
@@ -411,20 +678,20 @@ def request_roster_change(path: RecordsClassPath, body: RosterChangeRequestIn):
         new_student=records_pb2.NewStudent(last_name=given.last_name, first_name=given.first_name,
                                            middle_name=given.middle_name, birth_date=given.birth_date)
         if given else None, date=body.date, note=body.note))
-    return as_json(reply.change), 201
+    return out(RosterChangeOut, reply.change), 201
 
 
 @journal_records.get("/journal/schools/<school_id>/roster-changes",
-                     responses={200: JournalRecordOut, 404: problem_response("No such school")})
+                     responses={200: RosterChangesOut, 404: problem_response("No such school")})
 @allow(*CLASS_READERS)
 def list_roster_changes(path: RosterSchoolPath, query: RosterStatusQuery):
     """The school's arrival and departure requests (a class teacher sees their class's)."""
-    return as_json(call_records("ListRosterChanges", records_pb2.ListRosterChangesRequest(
+    return out(RosterChangesOut, call_records("ListRosterChanges", records_pb2.ListRosterChangesRequest(
         school_id=str(path.school_id), status=query.status)))
 
 
 @journal_records.post("/journal/roster-changes/<change_id>/carry-out",
-                      responses={200: JournalRecordOut, 403: problem_response("Not the school's administrator"),
+                      responses={200: RosterChangeOut, 403: problem_response("Not the school's administrator"),
                                  404: problem_response("No such request"),
                                  422: problem_response("Already done, or the dates do not fit")})
 @allow(Role.ADMINISTRATOR)
@@ -432,7 +699,7 @@ def carry_out_roster_change(path: RosterChangePath, body: RosterCarryOutIn):
     """Enrol or remove the student as requested (the administrator)."""
     reply = call_records("CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(
         request_id=body.request_id, change_id=str(path.change_id)))
-    return as_json(reply.change)
+    return out(RosterChangeOut, reply.change)
 
 
 # ----------------------------------------------------------------- subgroups (J4)
@@ -440,20 +707,20 @@ def carry_out_roster_change(path: RosterChangePath, body: RosterCarryOutIn):
 SUBGROUPS_PATH = "/journal/classes/<class_id>/subjects/<subject_id>/subgroups"
 
 
-@journal_records.get(SUBGROUPS_PATH, responses={200: JournalRecordOut, 404: NOT_CLASS})
+@journal_records.get(SUBGROUPS_PATH, responses={200: SubgroupsOut, 404: NOT_CLASS})
 @allow(*STAFF)
 def list_subgroups(path: RecordsClassSubjectPath):
     """The class's subgroups of the subject with members and history."""
-    return as_json(call_records("ListSubgroups", records_pb2.ListSubgroupsRequest(
+    return out(SubgroupsOut, call_records("ListSubgroups", records_pb2.ListSubgroupsRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id))))
 
 
-@journal_records.put(SUBGROUPS_PATH, responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"),
+@journal_records.put(SUBGROUPS_PATH, responses={200: SubgroupsOut, 403: problem_response("Not the class's teacher"),
                                                 404: NOT_CLASS, 422: problem_response("Already divided")})
 @allow(*CLASS_KEEPERS)
 def set_subgroups(path: RecordsClassSubjectPath, body: SubgroupsDivisionIn):
     """Divide the class into subgroups for the subject at the start of the year."""
-    return as_json(call_records("SetSubgroups", records_pb2.SetSubgroupsRequest(
+    return out(SubgroupsOut, call_records("SetSubgroups", records_pb2.SetSubgroupsRequest(
         request_id=body.request_id, class_id=str(path.class_id), subject_id=str(path.subject_id),
         subgroups=[records_pb2.SubgroupInput(name=group.name, teacher_id=_id(group.teacher_id),
                                              student_ids=[str(item) for item in group.student_ids])
@@ -461,52 +728,52 @@ def set_subgroups(path: RecordsClassSubjectPath, body: SubgroupsDivisionIn):
 
 
 @journal_records.post("/journal/students/<student_id>/subgroup",
-                      responses={200: JournalRecordOut, 403: problem_response("Not the administrator"),
+                      responses={200: SubgroupsOut, 403: problem_response("Not the administrator"),
                                  404: problem_response("No such subgroup or student"),
                                  422: problem_response("Not at the end of a study period")})
 @allow(Role.ADMINISTRATOR)
 def move_to_subgroup(path: RecordsStudentPath, body: SubgroupMoveIn):
     """Move a student to another subgroup (the administrator, at the end of a study period)."""
-    return as_json(call_records("MoveStudentToSubgroup", records_pb2.MoveStudentToSubgroupRequest(
+    return out(SubgroupsOut, call_records("MoveStudentToSubgroup", records_pb2.MoveStudentToSubgroupRequest(
         request_id=body.request_id, student_id=str(path.student_id), subgroup_id=str(body.subgroup_id))))
 
 
 # ----------------------------------------------------------------- the class teacher's week and overview (J5, J6)
 
 @journal_records.post("/journal/classes/<class_id>/absence-notes",
-                      responses={201: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                      responses={201: AbsenceNoteOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(Role.CLASS_TEACHER)
 def record_absence_note(path: RecordsClassPath, body: AbsenceNoteIn):
     """Record a document (an illness note) covering a student's days."""
     reply = call_records("RecordAbsenceNote", records_pb2.RecordAbsenceNoteRequest(
         request_id=body.request_id, class_id=str(path.class_id), student_id=str(body.student_id),
         first_date=body.first_date, last_date=body.last_date, kind=body.kind, document=body.document))
-    return as_json(reply.note), 201
+    return out(AbsenceNoteOut, reply.note), 201
 
 
 @journal_records.get("/journal/classes/<class_id>/attendance/week",
-                     responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                     responses={200: AttendanceWeekOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(*CLASS_READERS)
 def weekly_attendance(path: RecordsClassPath, query: AttendanceWeekQuery):
     """Missed lessons per student in the week by kind, the notes and the differences to reconcile."""
-    return as_json(call_records("GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
+    return out(AttendanceWeekOut, call_records("GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
         class_id=str(path.class_id), week=query.week)))
 
 
 @journal_records.post("/journal/classes/<class_id>/attendance/reconciliations",
-                      responses={201: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
+                      responses={201: ReconcileWeekOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS,
                                  422: problem_response("A lesson of the week is in a locked period")})
 @allow(Role.CLASS_TEACHER)
 def reconcile_week(path: RecordsClassPath, body: ReconcileWeekIn):
     """Reconcile the week: apply the notes to the subject teachers' marks and record it."""
-    return as_json(call_records("ReconcileWeek", records_pb2.ReconcileWeekRequest(
+    return out(ReconcileWeekOut, call_records("ReconcileWeek", records_pb2.ReconcileWeekRequest(
         request_id=body.request_id, class_id=str(path.class_id), week=body.week))), 201
 
 
 @journal_records.get("/journal/classes/<class_id>/marks-overview",
-                     responses={200: JournalRecordOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
+                     responses={200: ClassMarksOverviewOut, 403: problem_response("Not the class's teacher"), 404: NOT_CLASS})
 @allow(*CLASS_READERS)
 def marks_overview(path: RecordsClassPath, query: OverviewPeriodQuery):
     """Every subject's marks of the class in a period, with averages (read-only)."""
-    return as_json(call_records("GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
+    return out(ClassMarksOverviewOut, call_records("GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
         class_id=str(path.class_id), period_id=str(query.period_id))))

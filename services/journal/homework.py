@@ -104,7 +104,8 @@ def set_homework(session: Session, identity, lesson_id: str, text: str, due_text
 
 
 def add_attachment(session: Session, storage: AttachmentStorage, identity, lesson_id: str, file_name: str,
-                   content: bytes, now: dt.datetime) -> records_pb2.HomeworkAttachment:
+                   content: bytes, now: dt.datetime, stored: list[str]) -> records_pb2.HomeworkAttachment:
+    """Stores the file, then its row; the key goes into `stored` so a failed transaction can remove the file."""
     settings = attachment_settings()
     accepted = accept_attachment(file_name, content, max_bytes=settings.max_bytes,
                                  allowed_extensions=settings.allowed_extensions)
@@ -114,6 +115,7 @@ def add_attachment(session: Session, storage: AttachmentStorage, identity, lesso
     key = f"{lesson.school_id}/{attachment_id}"
     digest = hashlib.sha256(content).hexdigest()
     storage.put(key, content)
+    stored.append(key)
     session.execute(store.homework_attachment.insert().values(
         id=attachment_id, school_id=lesson.school_id, lesson_id=lesson.id, file_name=accepted.file_name,
         content_type=accepted.content_type, size=accepted.size, sha256=digest, storage_key=key,

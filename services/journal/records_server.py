@@ -60,10 +60,17 @@ class JournalRecordsServicer(records_pb2_grpc.JournalRecordsServiceServicer):
     def AddHomeworkAttachment(self, request, context):
         identity = require_identity()
         lesson_id = identifier("lesson_id", request.lesson_id)
-        return self._write(request, "AddHomeworkAttachment", records_pb2.AddHomeworkAttachmentResponse,
-                           lambda session, now, today: records_pb2.AddHomeworkAttachmentResponse(
-                               attachment=homework.add_attachment(session, self.storage, identity, lesson_id,
-                                                                  request.file_name, request.content, now)))
+        stored: list[str] = []
+        try:
+            return self._write(request, "AddHomeworkAttachment", records_pb2.AddHomeworkAttachmentResponse,
+                               lambda session, now, today: records_pb2.AddHomeworkAttachmentResponse(
+                                   attachment=homework.add_attachment(session, self.storage, identity, lesson_id,
+                                                                      request.file_name, request.content, now,
+                                                                      stored)))
+        except BaseException:
+            for key in stored:  # the row was not committed: no file without a row
+                self.storage.delete(key)
+            raise
 
     def DeleteHomeworkAttachment(self, request, context):
         identity = require_identity()

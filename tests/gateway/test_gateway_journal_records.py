@@ -109,6 +109,13 @@ def test_j2_upload_goes_to_the_journal_and_an_oversized_file_is_refused_naming_t
                           content_type="multipart/form-data")
     body = assert_problem(refused, 400, "INVALID_ARGUMENT")
     assert body["field"] == "file" and "больше допустимого" in body["detail"]
+    far_too_big = io.BytesIO(b"%PDF-" + b"0" * (attachment_settings().max_bytes + 200 * 1024))
+    refused_early = client.post(url, data={"file": (far_too_big, "huge.pdf")}, headers=auth("teacher"),
+                                content_type="multipart/form-data")
+    assert assert_problem(refused_early, 400, "INVALID_ARGUMENT")["field"] == "file"
+    as_student = client.post(url, data={"file": (io.BytesIO(PDF), "a.pdf")}, headers=auth("student"),
+                             content_type="multipart/form-data")
+    assert as_student.status_code == 403  # the role is checked before the size or the body
     no_file = client.post(url, data={}, headers=auth("teacher"), content_type="multipart/form-data")
     assert no_file.status_code == 400 and no_file.get_json()["field"] == "file"
     assert len(fake.calls) == 1
@@ -145,3 +152,23 @@ def test_j4_subgroup_division_body_is_checked_by_the_gateway(records_api):
                     headers=auth("classteacher"))
     assert ok.status_code == 200, ok.get_data(as_text=True)
     assert [group["name"] for group in ok.get_json()["subgroups"]] == ["1", "2"]
+
+
+def test_the_openapi_document_describes_these_routes_with_their_own_models(records_api):
+    """A model of another resource with the same name would replace ours in the document: none does."""
+    from pydantic import BaseModel
+
+    import gateway.journal_records as module
+
+    client, _, _ = records_api
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    models = [value for value in vars(module).values()
+              if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__]
+    for model in models:
+        if model.__name__ in schemas:
+            assert set(schemas[model.__name__].get("properties", {})) == set(model.model_fields), model.__name__
+    upload = document["paths"]["/api/v1/journal/lessons/{lesson_id}/homework/attachments"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    week = document["paths"]["/api/v1/journal/classes/{class_id}/attendance/week"]["get"]
+    assert week["x-roles"] == ["administrator", "director", "deputy_director", "class_teacher"]

@@ -213,6 +213,13 @@ def test_j2_homework_with_attachments_and_j3_lesson_plan(records):
     assert refused.code == grpc.StatusCode.FAILED_PRECONDITION
     assert "8 ч" in refused.message and "170 ч" in refused.message
     assert f"уроков по расписанию {plan.lessons_scheduled}" in refused.message
+    through_gateway = r.client.post(
+        f"/api/v1/journal/classes/{CLASS_5A.id}/subjects/{MATH}/lesson-plan/complete", headers=r.headers("teacher"))
+    assert through_gateway.status_code == 422 and "170 ч" in through_gateway.get_json()["detail"]
+    xlsx_refused = r.client.post(f"/api/v1/journal/classes/{CLASS_5A.id}/subjects/{MATH}/lesson-plan/import",
+                                 data={"file": (io.BytesIO(b"not a workbook"), "ktp.xlsx")},
+                                 headers=r.headers("teacher"), content_type="multipart/form-data")
+    assert xlsx_refused.status_code == 400 and xlsx_refused.get_json()["field"] == "file"
     bad_row = r.error("teacher", "ImportLessonPlan", records_pb2.ImportLessonPlanRequest(
         class_id=CLASS_5A.id, subject_id=MATH, file_name="ktp.csv", file_content="Дроби;много\n".encode()))
     assert (bad_row.metadata["field"], "строка 1" in bad_row.message) == ("file", True)
@@ -274,6 +281,11 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     assert r.error("teacher", "UpdateStudentRecord", update).code == grpc.StatusCode.PERMISSION_DENIED
     assert r.error("teacher2", "UpdateStudentRecord", update).code == grpc.StatusCode.PERMISSION_DENIED  # leads 9Б
     assert r.error("teacher7", "UpdateStudentRecord", update).code == grpc.StatusCode.NOT_FOUND
+    url = f"/api/v1/journal/students/{student.id}/record"
+    body = {"last_name": student.last_name, "first_name": student.first_name, "email": "нет"}
+    assert r.client.put(url, json=body, headers=r.headers("classteacher")).get_json()["field"] == "email"
+    assert r.client.put(url, json={**body, "email": ""}, headers=r.headers("teacher2")).status_code == 403
+    assert r.client.get(url, headers=r.headers("parent")).status_code == 404  # not the demo parent's child
     assert r.error("parent", "GetStudentRecord", records_pb2.GetStudentRecordRequest(
         student_id=CLASS_5A.students[1].id)).code == grpc.StatusCode.NOT_FOUND
     assert len(r.events("ezh.journal.student.changed.v1")) == events
@@ -295,6 +307,9 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     refused = r.error("classteacher", "CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(
         change_id=asked.id))
     assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    carry_out = f"/api/v1/journal/roster-changes/{asked.id}/carry-out"
+    assert r.client.post(carry_out, json={}, headers=r.headers("classteacher")).status_code == 403
+    assert r.client.post(carry_out, json={}, headers=r.headers("admin2")).status_code == 404  # another school
     assert r.error("teacher2", "RequestRosterChange", records_pb2.RequestRosterChangeRequest(
         class_id=CLASS_5A.id, kind="departure", student_id=leaving.id, date="2026-12-01",
     )).code == grpc.StatusCode.PERMISSION_DENIED
@@ -345,6 +360,9 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     assert (mid_period.code, mid_period.reason) == (grpc.StatusCode.FAILED_PRECONDITION,
                                                     "SUBGROUP_MOVE_OUTSIDE_PERIOD_END")
     assert r.error("classteacher", "MoveStudentToSubgroup", move).code == grpc.StatusCode.PERMISSION_DENIED
+    moved_early = r.client.post(f"/api/v1/journal/students/{mover}/subgroup", json={"subgroup_id": groups[1].id},
+                                headers=r.headers("admin"))
+    assert moved_early.status_code == 422 and "по окончании учебного периода" in moved_early.get_json()["detail"]
     r.clock.set(dt.date(2026, 12, 29))  # the 2nd quarter ended on the 28th; the 3rd starts on 12 January
     moved = r.rpc("admin", "MoveStudentToSubgroup", move)
     assert moved.effective_date == "2027-01-12"
@@ -378,6 +396,9 @@ def test_j5_weekly_attendance_reconciled_with_a_note_and_j6_overview(records):
 
     week = r.rpc("classteacher", "GetWeeklyAttendance", records_pb2.GetWeeklyAttendanceRequest(
         class_id=CLASS_5A.id, week="2026-11-23"))
+    shown = r.client.get(f"/api/v1/journal/classes/{CLASS_5A.id}/attendance/week?week=2026-11-23",
+                         headers=r.headers("classteacher")).get_json()
+    assert len(shown["differences"]) == len(week.differences) and len(shown["students"]) == len(week.students)
     row = next(item for item in week.students if item.student_id == student.id)
     assert row.unexcused >= 1 and row.missed >= 1
     wednesday = next(item for item in week.differences
