@@ -17,6 +17,7 @@ const ROUTES = [
   { pattern: /^\/class\/([\w-]+)$/, screen: "class", names: ["classId"] },
   { pattern: /^\/staff$/, screen: "staff" },
   { pattern: /^\/profile$/, screen: "profile" },
+  { pattern: /^\/notifications$/, screen: "notifications" },
 ];
 
 const context = { me: null, roles: new Set(), signedIn: false };
@@ -35,6 +36,7 @@ function menuItems(me) {
     if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
+  if (me.school) items.push(["#/notifications", "Уведомления"]);
   items.push(["#/profile", "Профиль"]);
   return items;
 }
@@ -70,6 +72,23 @@ function showSignIn(message) {
   document.title = "Электронный журнал — вход";
 }
 
+// "Уведомления (3)": the unread count in the menu, from the inbox.
+async function showUnread(count) {
+  const link = document.querySelector('#nav-list a[href="#/notifications"]');
+  if (!link) return;
+  let unread = count;
+  if (unread === undefined) {
+    try {
+      unread = (await api("GET", "/api/v1/notifications?page_size=1&unread_only=true")).unread_count;
+    } catch {
+      return;
+    }
+  }
+  link.textContent = unread ? `Уведомления (${unread})` : "Уведомления";
+}
+
+document.addEventListener("ezh:unread", (event) => showUnread(event.detail));
+
 function markCurrentLink() {
   for (const link of document.querySelectorAll("#nav-list a")) {
     if (link.getAttribute("href") === (location.hash || "#/")) link.setAttribute("aria-current", "page");
@@ -103,6 +122,7 @@ async function loadMe() {
   try {
     const me = await api("GET", "/api/v1/me");
     showShell(me);
+    showUnread();
     await route();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) showSignIn("");

@@ -25,6 +25,7 @@ export const WORDS = {
   session: ["сеанс", "сеанса", "сеансов"],
   change: ["изменение", "изменения", "изменений"],
   code: ["код", "кода", "кодов"],
+  notification: ["уведомление", "уведомления", "уведомлений"],
 };
 
 // An ISO day ("2026-11-05") as a local date, without a time-zone shift.

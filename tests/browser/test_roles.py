@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -132,3 +133,31 @@ def test_a3_profile_ends_the_other_sessions(client_factory):
     phone.page.reload()
     phone.page.locator("#sign-in-form").wait_for()
     assert phone.page.locator("#sign-in-form").is_visible()
+
+
+def test_c1_parent_reads_notifications_about_the_children(client_factory):
+    parent = client_factory(PHONE)
+    parent.sign_in("parent")
+    page = parent.page
+    page.get_by_role("link", name=re.compile("^Уведомления")).click()
+    page.get_by_role("heading", name="Уведомления").wait_for()
+    items = page.locator("ol.inbox li")
+    deadline = time.monotonic() + 30
+    while items.count() == 0 and time.monotonic() < deadline:  # notify works through the demo's events
+        page.wait_for_timeout(1000)
+        page.reload()
+        page.get_by_role("heading", name="Уведомления").wait_for()
+        page.locator("main [role=status]").filter(has_text=re.compile(".")).wait_for()
+    assert items.count() > 0
+    children = [SCHOOL.classes[0].students[0].first_name, SCHOOL.classes[1].students[0].first_name]
+    assert all(any(name in text for name in children) for text in items.all_inner_texts())
+    assert re.fullmatch(r"Уведомления \(\d+\)", page.get_by_role("navigation", name="Разделы")
+                        .locator('a[href="#/notifications"]').inner_text())
+    parent.check_accessibility()
+    parent.screenshot("notifications-parent")
+    first = items.first
+    first.get_by_role("button", name=re.compile("^Прочитано: ")).click()
+    page.wait_for_function("() => document.querySelector('ol.inbox li').className === 'read'")
+    page.get_by_role("button", name="Отметить все прочитанными").click()
+    page.locator("main [role=status]").filter(has_text="Все уведомления прочитаны").wait_for()
+    assert page.locator("ol.inbox li.unread").count() == 0
