@@ -10,7 +10,7 @@ BUF := build/tools/node_modules/.bin/buf
 AXE := build/tools/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: up test protos lint lint-protos lint-python lock migrate unit integration clean
+.PHONY: up test protos lint lint-protos lint-python lock migrate unit integration clean bench
 
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
@@ -73,6 +73,12 @@ lock: $(INSTALLED)
 	  --output-file requirements.lock pyproject.toml
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra test \
 	  --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+
+# The journal's benchmark through the gateway: a school of 1,000 students on
+# PostgreSQL (EZH_BENCH_POSTGRES_URL, default the local server); prints
+# p50/p95/p99 and requests per second.
+bench: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m bench.journal_bench
 
 clean:
 	rm -rf $(VENV) build

@@ -239,9 +239,10 @@ def save_lesson_entries(
     result = SaveResult()
     where = LessonContext.of(session, lesson)
     context = dict(lesson_id=lesson.id)
+    new_marks = []
     for student_id, given, value in creates:
         mark_id = str(uuid.uuid4())
-        session.execute(mark.insert().values(
+        new_marks.append(dict(
             id=mark_id, school_id=lesson.school_id, lesson_id=lesson.id, student_id=student_id, value=value,
             work_type=given.work_type.value, weight=given.weight, create_time=now, update_time=now,
         ))
@@ -250,6 +251,8 @@ def save_lesson_entries(
         data = mark_data(where, mark_id, student_id, value, given.work_type.value, given.weight)
         result.events.append(("ezh.journal.mark.created.v1", f"marks/{mark_id}",
                               events_pb2.MarkCreated(mark=data, actor_id=actor_id)))
+    if new_marks:
+        session.execute(mark.insert(), new_marks)
     for student_id, row, given, value in updates:
         old_weight = Decimal(row.weight) if row.weight is not None else None
         session.execute(mark.update().where(mark.c.id == row.id).values(
@@ -295,8 +298,8 @@ def save_lesson_entries(
                               absence_recorded(where, student_id, after or "",
                                                before.kind if before else "", actor_id)))
     writer.finish()
-    for event_type, subject, data in result.events:
-        outbox.record(session, store.outbox, new_event(event_type, "journal", subject, lesson.school_id, data))
+    snapshots.record_events(session, [new_event(event_type, "journal", subject, lesson.school_id, data)
+                                      for event_type, subject, data in result.events])
     result.change_count = len(result.events)
     if lesson.attendance_time is None:
         # The first save of a lesson is its attendance taken: read models learn it from the lesson.

@@ -139,16 +139,6 @@ def seed_demo(database: Database, district: District, year: int = 2026, today: d
     return True
 
 
-def _record_all(session, events: list) -> None:
-    """outbox.record for many events in one statement."""
-    if events:
-        session.execute(store.outbox.insert(), [
-            dict(event_id=event.id, event_type=event.type, routing_key=event.routing_key,
-                 payload=envelope.to_json(event).decode())
-            for event in events
-        ])
-
-
 def _record_students(session, school: School, today: dt.date) -> None:
     """ezh.journal.student.changed.v1 for every student of the school, with guardians."""
     moment = dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE)
@@ -159,7 +149,7 @@ def _record_students(session, school: School, today: dt.date) -> None:
     class_of = {person.id: classes[school_class.id] for school_class in school.classes
                 for person in school_class.students}
     guardians = snapshots.guardian_data(session, [row.id for row in rows])
-    _record_all(session, [snapshots.student_changed(row, class_of.get(row.id), guardians[row.id], moment)
+    snapshots.record_events(session, [snapshots.student_changed(row, class_of.get(row.id), guardians[row.id], moment)
                           for row in rows])
 
 
@@ -188,7 +178,7 @@ def _seed_journal(session, school: School, district: District, year: int, today:
         for number, first, last in periods
     ] + [dict(id=demo_id("period", school.id, year, "year"), school_id=school.id, academic_year_id=year_id,
               kind="year", number=None, start_date=periods[0][1], end_date=periods[-1][2], deadline_by_order=None)])
-    _record_all(session, [snapshots.period_changed(row) for row in session.execute(
+    snapshots.record_events(session, [snapshots.period_changed(row) for row in session.execute(
         select(store.study_period).where(store.study_period.c.academic_year_id == year_id)
         .order_by(store.study_period.c.start_date, store.study_period.c.end_date))])
     subject_ids = {name: demo_id("subject", school.id, name) for name, _ in SUBJECTS}
@@ -223,7 +213,7 @@ def _seed_journal(session, school: School, district: District, year: int, today:
         )
     }
     moment = dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE)
-    _record_all(session, [snapshots.lesson_changed(where.lesson, where.subject_name, quarter_id, moment)
+    snapshots.record_events(session, [snapshots.lesson_changed(where.lesson, where.subject_name, quarter_id, moment)
                           for where in sorted(contexts.values(), key=lambda where: where.lesson.id)])
     _marks_and_absences(session, school, lessons, contexts, {name for name, flag in SUBJECTS if flag}, rng, today)
     seed_records(session, school, year, today, WEEKS)
@@ -311,7 +301,7 @@ def _marks_and_absences(session, school: School, lessons: list, contexts: dict, 
                           changed_at=entered)
             events.append(("ezh.journal.mark.created.v1", f"marks/{mark_id}", events_pb2.MarkCreated(
                 mark=mark_data(where, mark_id, student.id, value, work.value, None), actor_id=lesson["teacher_id"])))
-    _record_all(session, [envelope.new_event(event_type, "journal", subject, school.id, data)
+    snapshots.record_events(session, [envelope.new_event(event_type, "journal", subject, school.id, data)
                           for event_type, subject, data in events])
     if marks:
         session.execute(store.mark.insert(), marks)

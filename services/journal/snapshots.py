@@ -14,6 +14,7 @@ from ezh.journal.v1 import events_pb2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common import events as envelope
 from services.common.clock import utc_now
 from services.common.events import Event, new_event
 from services.journal import rules, store
@@ -21,6 +22,16 @@ from services.journal import rules, store
 STUDENT_CHANGED = "ezh.journal.student.changed.v1"
 LESSON_CHANGED = "ezh.journal.lesson.changed.v1"
 PERIOD_CHANGED = "ezh.journal.period.changed.v1"
+
+
+def record_events(session: Session, events: list[Event]) -> None:
+    """Add many events to the outbox in one statement (outbox.record, in bulk)."""
+    if events:
+        session.execute(store.outbox.insert(), [
+            dict(event_id=event.id, event_type=event.type, routing_key=event.routing_key,
+                 payload=envelope.to_json(event).decode())
+            for event in events
+        ])
 
 
 def version_at(moment: dt.datetime) -> int:
