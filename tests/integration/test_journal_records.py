@@ -191,6 +191,16 @@ def test_j2_homework_with_attachments_and_j3_lesson_plan(records):
     assert reasons == ["", "Опечатка в номере"]
     r.clock.set(dt.date(2026, 11, 27))
 
+    # The lesson's teacher removes a file: gone from the lesson, the storage and downloads; kept in the history.
+    assert r.client.delete(f"/api/v1/journal/homework/attachments/{ninth.id}",
+                           headers=r.headers("teacher2")).status_code == 403  # not their lesson
+    assert r.client.delete(f"/api/v1/journal/homework/attachments/{ninth.id}",
+                           headers=r.headers("teacher")).status_code == 204
+    assert r.client.get(f"/api/v1/journal/homework/attachments/{ninth.id}",
+                        headers=r.headers("teacher")).status_code == 404
+    assert not list((r.runtime.settings.data_dir / "attachments" / SCHOOL.id).glob(ninth.id))
+    assert r.count(store.change_log, history.entity == "homework", history.entity_id == ninth.id) == 2
+
     listed = r.client.get(f"/api/v1/journal/lessons/{MATH_TODAY}/homework", headers=r.headers("parent"))
     assert [item["id"] for item in listed.get_json()["attachments"]] == [attachment["id"]]
 
@@ -316,6 +326,13 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     marks_before = r.count(store.mark, store.mark.c.student_id == leaving.id)
     done = r.rpc("admin", "CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(change_id=asked.id)).change
     assert done.status == "done"
+    again = r.error("admin", "CarryOutRosterChange", records_pb2.CarryOutRosterChangeRequest(change_id=asked.id))
+    assert again.code == grpc.StatusCode.FAILED_PRECONDITION
+    listed = r.client.get(f"/api/v1/journal/schools/{SCHOOL.id}/roster-changes?status=done",
+                          headers=r.headers("classteacher")).get_json()["changes"]
+    assert [(item["id"], item["kind"], item["date"]) for item in listed] == [(asked.id, "departure", "2026-12-01")]
+    assert r.client.get(f"/api/v1/journal/schools/{SCHOOL.id}/roster-changes",
+                        headers=r.headers("teacher2")).get_json()["changes"] == []  # leads 9Б: none of theirs
     assert r.count(store.mark, store.mark.c.student_id == leaving.id) == marks_before > 0
     left = r.events("ezh.journal.student.changed.v1")[-1]
     assert (left["student_id"], left["status"]) == (leaving.id, "departed")
