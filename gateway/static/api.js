@@ -33,12 +33,14 @@ export function csrfToken() {
 
 async function send(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
   let response;
   try {
     response = await fetch(path, {
-      method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     });
   } catch {
     return { status: 0, payload: null };
@@ -77,3 +79,5 @@ export const get = (path) => api("GET", path);
 export const post = (path, body) => api("POST", path, body === undefined ? {} : body);
 export const put = (path, body) => api("PUT", path, body);
 export const del = (path) => api("DELETE", path);
+// A file as multipart/form-data (the browser sets the boundary).
+export const upload = (path, formData) => api("POST", path, formData);

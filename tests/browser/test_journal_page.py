@@ -168,3 +168,29 @@ def test_m4_teacher_sees_suggested_final_marks_with_basis_and_sets_one(client):
     page.locator("table.final tbody tr").first.wait_for()
     student_id = ready.get_attribute("data-student")
     assert page.locator(f'tr[data-student="{student_id}"] strong.current').inner_text() == suggested
+
+
+def test_j3_teacher_sets_homework_with_a_file_beside_the_grid(client):
+    client.sign_in("teacher")
+    page = client.page
+    page.goto("/" + journal_hash("9Б", "Математика"))
+    page.locator(f"{GRID} td.cell").first.wait_for()
+    _focus_grid_by_keyboard(page)
+    panel = page.locator("section.lesson-panel")
+    form = panel.get_by_role("group", name="Домашнее задание к этому уроку")
+    form.get_by_label("Задание").fill("§ 31, № 4–7; повторить формулы сокращённого умножения")
+    form.get_by_label("Срок сдачи").fill("2026-12-04")
+    form.get_by_role("button", name="Сохранить задание").click()
+    form.get_by_role("status").filter(has_text="Задание сохранено").wait_for()
+    form.get_by_label("Прикрепить файл").set_input_files(
+        files=[{"name": "задачи.txt", "mimeType": "text/plain", "buffer": "1) 2x + 3 = 7\n".encode()}])
+    form.get_by_role("status").filter(has_text="Файл задачи.txt прикреплён").wait_for()
+    assert form.get_by_role("link", name="задачи.txt").is_visible()
+    client.check_accessibility()
+
+    page.reload()
+    page.locator(f"{GRID} td.cell").first.wait_for()
+    _focus_grid_by_keyboard(page)
+    assert panel.locator("#lesson-homework").inner_text() == "§ 31, № 4–7; повторить формулы сокращённого умножения"
+    form.get_by_role("link", name="задачи.txt").wait_for()
+    assert form.get_by_label("Срок сдачи").input_value() == "2026-12-04"

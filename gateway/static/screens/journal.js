@@ -4,7 +4,7 @@
 // Ctrl+Z undoes. Changes are saved lesson by lesson in the background
 // (PUT /api/v1/journal/lessons/{id}/entries) and kept in localStorage until
 // saved, so an expired session or a closed tab loses nothing.
-import { ApiError, get, put } from "../api.js";
+import { ApiError, del, get, put, upload } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDateTime, formatDecimal, formatShortDate, formatShortWeekday, formatWeekdayDate,
@@ -246,6 +246,19 @@ class JournalGrid {
   showLesson() {
     const lesson = this.lessons[this.col];
     if (!lesson) { this.panel.replaceChildren(h("p", {}, "В этом периоде пока нет уроков.")); return; }
+    if (this.panelLesson !== lesson.id) {
+      this.panelLesson = lesson.id;
+      this.renderLessonPanel(lesson);
+    }
+    const student = this.students[this.row];
+    const history = h("div", { id: "cell-history" });
+    const showHistory = h("button", { type: "button", class: "secondary small" },
+      `История клетки: ${shortName(student)}`);
+    showHistory.addEventListener("click", () => this.showHistory(history, lesson, student));
+    this.cellPart.replaceChildren(showHistory, history);
+  }
+
+  renderLessonPanel(lesson) {
     const controls = [];
     if (this.canWrite) {
       const select = h("select", { id: "work-type" },
@@ -260,19 +273,75 @@ class JournalGrid {
         h("label", { for: "work-type" }, "Вид работы новых отметок"), select,
         h("label", { for: "work-weight" }, "Вес новых отметок"), weight));
     }
-    const student = this.students[this.row];
-    const history = h("div", { id: "cell-history" });
-    const showHistory = h("button", { type: "button", class: "secondary small" },
-      `История клетки: ${shortName(student)}`);
-    showHistory.addEventListener("click", () => this.showHistory(history, lesson, student));
-    this.panel.replaceChildren(
+    this.cellPart = h("div", { class: "cell-part" });
+    show(this.panel,
       h("h3", { id: "lesson-title" }, `Урок: ${formatWeekdayDate(lesson.date)}, ${lesson.number}-й по расписанию`),
       h("dl", {},
         h("dt", {}, "Тема"), h("dd", { id: "lesson-topic" }, lesson.topic || "не указана"),
         h("dt", {}, "Домашнее задание"), h("dd", { id: "lesson-homework" }, lesson.homework || "не задано")),
       ...controls,
-      showHistory, history,
+      this.cellPart,
+      this.canWrite ? this.homeworkEditor(lesson) : null,
     );
+  }
+
+  // The lesson's homework: text, due date and files (the lesson's teacher edits it).
+  homeworkEditor(lesson) {
+    const text = h("textarea", { id: "homework-text", rows: "3", maxlength: "5000" }, lesson.homework || "");
+    const due = h("input", { id: "homework-due", type: "date" });
+    const file = h("input", { id: "homework-file", type: "file" });
+    const files = h("ul", { class: "files" });
+    const status = h("p", { class: "row-status", role: "status" });
+    const save = h("button", { type: "button", class: "small" }, "Сохранить задание");
+    const form = h("fieldset", { class: "homework" }, h("legend", {}, "Домашнее задание к этому уроку"),
+      h("label", { for: "homework-text" }, "Задание"), text,
+      h("label", { for: "homework-due" }, "Срок сдачи"), due,
+      h("label", { for: "homework-file" }, "Прикрепить файл (PDF, рисунок, документ)"), file,
+      files, save, status);
+    const showFiles = (attachments) => files.replaceChildren(...attachments.map((item) => {
+      const remove = h("button", { type: "button", class: "link remove" }, "×");
+      remove.setAttribute("aria-label", `Удалить файл ${item.file_name}`);
+      remove.addEventListener("click", async () => {
+        try {
+          await del(`/api/v1/journal/homework/attachments/${item.id}`);
+          showFiles(attachments.filter((other) => other.id !== item.id));
+        } catch (error) { status.textContent = error.message; }
+      });
+      return h("li", {}, h("a", { href: `/api/v1/journal/homework/attachments/${item.id}` }, item.file_name),
+        ` (${Math.max(1, Math.round(item.size / 1024))} КБ)`, remove);
+    }));
+    get(`/api/v1/journal/lessons/${lesson.id}/homework`).then((homework) => {
+      if (document.activeElement !== text) text.value = homework.text;
+      due.value = homework.due_date || "";
+      showFiles(homework.attachments || []);
+    }).catch(() => { /* the text from the page stays */ });
+    save.addEventListener("click", async () => {
+      const body = { text: text.value.trim(), due_date: due.value, request_id: crypto.randomUUID() };
+      if (this.reason.value.trim()) body.reason = this.reason.value.trim();
+      try {
+        const homework = await put(`/api/v1/journal/lessons/${lesson.id}/homework`, body);
+        lesson.homework = homework.text;
+        this.panel.querySelector("#lesson-homework").textContent = homework.text || "не задано";
+        status.textContent = "Задание сохранено";
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    });
+    file.addEventListener("change", async () => {
+      if (!file.files.length) return;
+      const data = new FormData();
+      data.append("file", file.files[0]);
+      try {
+        await upload(`/api/v1/journal/lessons/${lesson.id}/homework/attachments`, data);
+        const homework = await get(`/api/v1/journal/lessons/${lesson.id}/homework`);
+        showFiles(homework.attachments || []);
+        status.textContent = `Файл ${file.files[0].name} прикреплён`;
+      } catch (error) {
+        status.textContent = error.message;
+      }
+      file.value = "";
+    });
+    return form;
   }
 
   // Every change of the focused cell: when, what, why (J8).
