@@ -447,6 +447,22 @@ def test_j5_weekly_attendance_reconciled_with_a_note_and_j6_overview(records):
     assert not any(item.resolvable for item in after.differences)
     assert [item.changed_count for item in after.reconciliations] == [len(resolvable)]
 
+    # M3: after the quarter is locked the reconciliation changes nothing there.
+    other = CLASS_5A.students[4]
+    r.rpc("teacher", "SaveLessonEntries", journal_pb2.SaveLessonEntriesRequest(
+        lesson_id=MATH_WEDNESDAY, entries=[journal_pb2.LessonEntry(student_id=other.id, absence="unexcused")]),
+        stub=journal_pb2_grpc.JournalServiceStub)
+    r.rpc("classteacher", "RecordAbsenceNote", records_pb2.RecordAbsenceNoteRequest(
+        class_id=CLASS_5A.id, student_id=other.id, first_date="2026-11-25", kind="excused",
+        document="Заявление родителей"))
+    r.clock.set(dt.date(2027, 1, 20))
+    before = (r.count(store.change_log), r.count(store.attendance_reconciliation))
+    locked = r.error("classteacher", "ReconcileWeek", records_pb2.ReconcileWeekRequest(
+        class_id=CLASS_5A.id, week="2026-11-23"))
+    assert locked.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert (r.count(store.change_log), r.count(store.attendance_reconciliation)) == before
+    r.clock.set(dt.date(2026, 11, 27))
+
     # J6: the class teacher sees every subject's marks of the class; a subject teacher does not.
     overview = r.rpc("classteacher", "GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
         class_id=CLASS_5A.id, period_id=QUARTER_2))
