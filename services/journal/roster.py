@@ -67,7 +67,7 @@ def _address(field: str, value: str) -> str:
 
 def _birth_date(field: str, value: str, today: dt.date) -> dt.date | None:
     day = parse_date(field, value)
-    if day is not None and not (today.replace(year=today.year - 25) <= day <= today.replace(year=today.year - 5)):
+    if day is not None and not today.year - 25 <= day.year <= today.year - 5:
         raise InvalidArgument(field, "Дата рождения ученика — от 5 до 25 лет назад")
     return day
 

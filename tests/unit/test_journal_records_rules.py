@@ -194,3 +194,22 @@ def test_j5_note_checks_its_fields():
     with pytest.raises(RuleError):
         absence_note("s1", MONDAY, MONDAY + dt.timedelta(days=200), "ill")
     assert AbsenceNote("s1", MONDAY, MONDAY, rules.AbsenceKind.EXCUSED).covers("s1", MONDAY)
+
+
+# ------------------------------------------------------------------ J1 personal data fields
+
+def test_j1_personal_data_fields_are_checked_naming_the_field():
+    from services.journal import roster
+
+    assert roster._phone("phone", " +7 (912) 345-67-89 ") == "+7 (912) 345-67-89"
+    assert roster._email("email", "mama@example.ru") == "mama@example.ru"
+    assert roster._name("first_name", "Анна-Мария") == "Анна-Мария"
+    assert roster._birth_date("birth_date", "2015-03-14", dt.date(2028, 2, 29)) == dt.date(2015, 3, 14)
+    for check, field, value in ((roster._phone, "phone", "позвоните маме"), (roster._email, "email", "mama@"),
+                                (roster._name, "last_name", "R2D2"), (roster._name, "last_name", "")):
+        with pytest.raises(InvalidArgument) as raised:
+            check(field, value)
+        assert raised.value.metadata["field"] == field
+    with pytest.raises(InvalidArgument) as raised:
+        roster._birth_date("birth_date", "1990-01-01", dt.date(2026, 11, 27))
+    assert raised.value.metadata["field"] == "birth_date"
