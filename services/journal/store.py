@@ -387,3 +387,14 @@ attendance_reconciliation = Table(
     Column("unresolved_count", Integer, nullable=False),
     Index("ix_attendance_reconciliation_class_week", "class_id", "week_monday"),
 )
+
+# J2, G2: a school's own weight of a work type (else rules.DEFAULT_WEIGHTS).
+work_type_weight = Table(
+    "work_type_weight",
+    metadata,
+    Column("school_id", String(36), ForeignKey("school.id"), primary_key=True),
+    Column("work_type", String(20), primary_key=True),  # rules.WorkType
+    Column("weight", Numeric(4, 2), nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(36), nullable=False),
+)
