@@ -475,3 +475,65 @@ def test_j5_weekly_attendance_reconciled_with_a_note_and_j6_overview(records):
         class_id=CLASS_5A.id, period_id=QUARTER_2)).code == grpc.StatusCode.PERMISSION_DENIED
     assert r.error("teacher7", "GetClassMarksOverview", records_pb2.GetClassMarksOverviewRequest(
         class_id=CLASS_5A.id, period_id=QUARTER_2)).code == grpc.StatusCode.NOT_FOUND
+
+
+# ------------------------------------------------------------------ every route answers through the gateway
+
+def test_a5_records_routes_answer_their_documented_shapes_through_the_gateway(records):
+    r = records
+    student = CLASS_5A.students[6]
+
+    def ok(response, status: int = 200) -> dict:
+        assert response.status_code == status, response.get_data(as_text=True)
+        return response.get_json()
+
+    get, put, post = r.client.get, r.client.put, r.client.post
+    teacher, keeper, admin = r.headers("teacher"), r.headers("classteacher"), r.headers("admin")
+    lesson_url = f"/api/v1/journal/lessons/{MATH_TODAY}/homework"
+    assert ok(put(lesson_url, json={"text": "§ 12", "due_date": "2026-12-02"}, headers=teacher))["due_date"] == \
+        "2026-12-02"
+    assert ok(get(lesson_url, headers=r.headers("student")))["text"] == "§ 12"
+
+    plan_url = f"/api/v1/journal/classes/{CLASS_5A.id}/subjects/{MATH}/lesson-plan"
+    entered = ok(put(plan_url, json={"items": [{"topic": "Дроби", "hours": 3, "work_type": "practical"}]},
+                     headers=teacher))
+    assert entered["plan"]["planned_hours"] == 3 and entered["plan"]["status"] == "draft"
+    assert ok(get(plan_url, headers=r.headers("deputy")))["items"][0]["work_type"] == "practical"
+    imported = ok(post(f"{plan_url}/import", data={"file": (io.BytesIO("Дроби,2\n".encode()), "ktp.csv")},
+                       headers=teacher, content_type="multipart/form-data"))
+    assert imported["plan"]["planned_hours"] == 2
+    assert ok(put(f"/api/v1/journal/classes/{CLASS_5A.id}/subjects/{MATH}/curriculum", json={"hours": 160},
+                  headers=admin))["hours"] == 160
+
+    record_url = f"/api/v1/journal/students/{student.id}/record"
+    record = ok(get(record_url, headers=keeper))
+    changed = ok(put(record_url, json={"last_name": record["last_name"], "first_name": record["first_name"],
+                                       "middle_name": record["middle_name"], "phone": "+7 900 000-00-00"},
+                     headers=keeper))
+    assert changed["phone"] == "+7 900 000-00-00" and changed["guardians"] == record["guardians"]
+    assert ok(post(f"{record_url}/verified", headers=keeper))["verification_due"] is False
+    assert ok(get(f"/api/v1/journal/classes/{CLASS_5A.id}/records-due", headers=keeper))["checked_count"] > 0
+
+    asked = ok(post(f"/api/v1/journal/classes/{CLASS_5A.id}/roster-changes", headers=keeper, json={
+        "kind": "arrival", "date": "2026-12-07",
+        "new_student": {"last_name": "Зайцев", "first_name": "Илья", "birth_date": "2015-05-05"}}), 201)
+    assert asked["new_student"]["last_name"] == "Зайцев"
+    assert ok(post(f"/api/v1/journal/roster-changes/{asked['id']}/carry-out", json={}, headers=admin))["status"] == \
+        "done"
+
+    groups_url = f"/api/v1/journal/classes/{CLASS_9B.id}/subjects/{ENGLISH}/subgroups"
+    ids = [item.id for item in CLASS_9B.students]
+    divided = ok(put(groups_url, headers=r.headers("teacher2"), json={"subgroups": [
+        {"name": "1 группа", "student_ids": ids[:10]}, {"name": "2 группа", "student_ids": ids[10:]}]}))
+    assert [len(group["student_ids"]) for group in divided["subgroups"]] == [10, len(ids) - 10]
+    assert ok(get(groups_url, headers=r.headers("teacher4")))["subgroups"][0]["history"]
+
+    note = ok(post(f"/api/v1/journal/classes/{CLASS_5A.id}/absence-notes", headers=keeper, json={
+        "student_id": student.id, "first_date": "2026-11-24", "kind": "ill", "document": "Справка № 3"}), 201)
+    assert note["last_date"] == "2026-11-24"
+    reconciled = ok(post(f"/api/v1/journal/classes/{CLASS_5A.id}/attendance/reconciliations", headers=keeper,
+                         json={"week": "2026-11-23"}), 201)
+    assert reconciled["reconciliation"]["week"] == "2026-11-23"
+    overview = ok(get(f"/api/v1/journal/classes/{CLASS_5A.id}/marks-overview?period_id={QUARTER_2}",
+                      headers=r.headers("director")))
+    assert {item["subject_name"] for item in overview["subjects"]} >= {"Математика", "Русский язык"}
