@@ -353,3 +353,32 @@ def test_s1_own_weeks_and_ics_feed(schedule):
     assert _body(s.client.get("/api/v1/schedule/feeds/" + "x" * 43), 404)["reason"] == "FEED_NOT_FOUND"
     # The feed route is anonymous; creating one is not.
     assert s.client.post("/api/v1/schedule/feed").status_code == 401
+
+
+# ------------------------------------------------------------------ S1: automatic timetabling
+
+def test_s1_generated_timetable_for_the_demo_school_accepted_as_a_draft(schedule):
+    pytest.importorskip("ortools.sat.python.cp_model")
+    s = schedule
+    url = f"/schools/{SCHOOL.id}/years/{YEAR}/generate"
+    assert _body(s.post("teacher", url, {"time_limit_seconds": 2}), 403)["reason"] == "ROLE_REQUIRED"
+    assert _body(s.post("deputy", url, {"time_limit_seconds": 0}), 400)["field"] == "time_limit_seconds"
+    result = _body(s.post("deputy", url, {"time_limit_seconds": 4, "max_lessons_per_day": 5, "accept": True,
+                                          "name": "Вариант решателя"}), 200)
+    assert result["unplaced"] == []
+    assert result["quality"]["placed"] == 20 + 22 and result["quality"]["class_gaps"] == 0
+    assert result["quality"]["solver_status"] in ("optimal", "feasible")
+    draft = _body(s.get("deputy", f"/timetables/{result['timetable_id']}"), 200)
+    assert (draft["status"], draft["name"], len(draft["entries"])) == ("draft", "Вариант решателя", 42)
+    # The same hours a week as the curriculum, per class and subject.
+    per_subject = {}
+    for entry in draft["entries"]:
+        key = (entry["class_id"], entry["subject_id"])
+        per_subject[key] = per_subject.get(key, 0) + 1
+    assert per_subject[(CLASS_5A.id, MATH)] == 5
+    # Every hard constraint holds: re-adding any entry to the draft is refused as a double booking.
+    entry = {key: value for key, value in draft["entries"][0].items() if key not in ("id", "subgroup_id")}
+    assert "в одно время" in _body(s.post("deputy", f"/timetables/{draft['id']}/entries",
+                                          {"entries": [entry]}), 422)["detail"]
+    # A teacher of another school is refused too.
+    assert _body(s.post("teacher7", url, {"time_limit_seconds": 2}), 403)
