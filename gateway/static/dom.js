@@ -36,5 +36,5 @@ export function heading(text) {
 
 // Replace a node's content, skipping the parts left out (null, false, "").
 export function show(node, ...children) {
-  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false && child !== ""));
+  node.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false && child !== ""));
 }

@@ -170,7 +170,8 @@ def test_m4_teacher_sees_suggested_final_marks_with_basis_and_sets_one(client):
     assert page.locator(f'tr[data-student="{student_id}"] strong.current').inner_text() == suggested
 
 
-def test_j3_teacher_sets_homework_with_a_file_beside_the_grid(client):
+def test_j3_teacher_sets_homework_with_a_file_and_the_parent_sees_it_in_the_week(client_factory):
+    client = client_factory()
     client.sign_in("teacher")
     page = client.page
     page.goto("/" + journal_hash("9Б", "Математика"))
@@ -194,3 +195,17 @@ def test_j3_teacher_sets_homework_with_a_file_beside_the_grid(client):
     assert panel.locator("#lesson-homework").inner_text() == "§ 31, № 4–7; повторить формулы сокращённого умножения"
     form.get_by_role("link", name="задачи.txt").wait_for()
     assert form.get_by_label("Срок сдачи").input_value() == "2026-12-04"
+    day = panel.locator("#lesson-title").inner_text().split(", ")[1]  # "Урок: пятница, 27 ноября, 1-й …"
+
+    son = SCHOOL.classes[1].students[0]  # the demo parent's child in 9Б
+    parent = client_factory(PHONE)
+    parent.sign_in("parent")
+    parent.page.goto(f"/#/diary/{son.id}/{quarter_id(2)}")
+    lesson = parent.page.locator("li.day", has=parent.page.get_by_role("heading", name=re.compile(day))).locator(
+        "ol.day-items > li", has_text="Математика")
+    homework = lesson.locator("p.homework", has_text="§ 31, № 4–7")
+    homework.wait_for()
+    assert "к 4 декабря" in homework.inner_text()
+    assert homework.get_by_role("link", name="задачи.txt").is_visible()
+    parent.check_accessibility()
+    parent.screenshot("diary-week-homework")

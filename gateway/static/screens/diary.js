@@ -36,63 +36,112 @@ export async function render(view, context, { studentId, periodId }) {
       "aria-current": item.id === studentId ? "page" : null,
     }, item.full_name.split(" ").slice(0, 2).join(" "), item.class_name ? `, ${item.class_name}` : ""))))) : null;
   document.title = `${name} — Электронный журнал`;
-  if (!period) {
-    show(view, heading(name), switcher || "",
-      h("p", { role: "alert" }, "Учебный период не выбран: откройте дневник по ссылке из журнала школы."));
-    return null;
-  }
-  let data;
-  try {
-    data = await get(`/api/v1/students/${studentId}/marks?period_id=${encodeURIComponent(period)}`);
-  } catch (error) {
-    if (error instanceof ApiError && error.problem.field === "period_id") localStorage.removeItem(PERIOD_KEY);
-    const polite = error instanceof ApiError && (error.status === 404 || error.status === 403)
-      ? "Этот дневник вам недоступен: можно открыть только дневник своего ребёнка (или свой). "
-        + "Проверьте ссылку или выберите ребёнка в меню."
-      : error.message;
-    show(view, heading("Дневник"), switcher || "", h("p", { class: "error", role: "alert" }, polite),
-      h("p", {}, h("a", { href: "#/" }, "На главную")));
-    return null;
-  }
-  localStorage.setItem(PERIOD_KEY, data.period.id);
   const today = new Date();
-  const end = parseDay(data.period.end_date);
-  let monday = mondayOf(today > end ? end : today);
+  let data = null;
+  try {
+    data = period ? await get(`/api/v1/students/${studentId}/marks?period_id=${encodeURIComponent(period)}`) : null;
+  } catch (error) {
+    if (error instanceof ApiError && error.problem.field === "period_id") {
+      localStorage.removeItem(PERIOD_KEY);
+    } else {
+      show(view, heading("Дневник"), switcher, refusal(error), h("p", {}, h("a", { href: "#/" }, "На главную")));
+      return null;
+    }
+  }
+  if (data) localStorage.setItem(PERIOD_KEY, data.period.id);
+  const end = data ? parseDay(data.period.end_date) : null;
+  let monday = mondayOf(end && today > end ? end : today);
   const week = h("section", { class: "week", "aria-labelledby": "week-title" });
-  const drawWeek = () => week.replaceChildren(...weekView(data, monday, (step) => {
-    monday = addDays(monday, 7 * step);
-    drawWeek();
-    week.querySelector("h3").focus();
-  }));
-  drawWeek();
-  show(view, 
-    heading(name), switcher || "",
-    h("p", { class: "muted" }, `${data.period.title}: ${formatDayMonth(data.period.start_date)} — `
-      + `${formatDayMonth(data.period.end_date)}`),
+  const drawWeek = async (focus) => {
+    let lessons;
+    try {
+      const query = self ? "" : `&student_id=${encodeURIComponent(studentId)}`;
+      lessons = (await get(`/api/v1/schedule/my-week?date=${isoDay(monday)}${query}`)).lessons;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+        show(view, heading("Дневник"), switcher, refusal(error), h("p", {}, h("a", { href: "#/" }, "На главную")));
+        return;
+      }
+      lessons = null;
+    }
+    week.replaceChildren(...weekView(data, lessons, monday, (step) => {
+      monday = addDays(monday, 7 * step);
+      drawWeek(true);
+    }));
+    if (focus) week.querySelector("h3").focus();
+    if (lessons) fillHomework(week, lessons);
+  };
+  show(view,
+    heading(name), switcher,
+    data ? h("p", { class: "muted" }, `${data.period.title}: ${formatDayMonth(data.period.start_date)} — `
+      + `${formatDayMonth(data.period.end_date)}`) : null,
     week,
-    subjectsView(data),
+    data ? subjectsView(data)
+      : h("p", { role: "note" }, "Отметки за период: учебный период не выбран — откройте дневник по ссылке с периодом."),
   );
+  await drawWeek(false);
   return null;
 }
 
-function weekView(data, monday, move) {
+function refusal(error) {
+  const polite = error instanceof ApiError && (error.status === 404 || error.status === 403)
+    ? "Этот дневник вам недоступен: можно открыть только дневник своего ребёнка (или свой). "
+      + "Проверьте ссылку или выберите ребёнка в меню."
+    : error.message;
+  return h("p", { class: "error", role: "alert" }, polite);
+}
+
+// Each lesson's homework, filled in as it arrives.
+function fillHomework(week, lessons) {
+  for (const lesson of lessons) {
+    const slot = week.querySelector(`[data-homework="${lesson.lesson_id}"]`);
+    if (!slot) continue;
+    get(`/api/v1/journal/lessons/${lesson.lesson_id}/homework`).then((homework) => {
+      if (!homework.text && !(homework.attachments || []).length) return;
+      show(slot, h("span", { class: "label" }, "Д/з: "), homework.text,
+        homework.due_date ? h("span", { class: "muted" }, ` (к ${formatDayMonth(homework.due_date)})`) : null,
+        (homework.attachments || []).map((file) => [" ", h("a", {
+          href: `/api/v1/journal/homework/attachments/${file.id}`,
+        }, file.file_name)]));
+      slot.hidden = false;
+    }).catch(() => { /* no homework shown for this lesson */ });
+  }
+}
+
+function weekView(data, lessons, monday, move) {
+  const marksOf = new Map();
+  for (const subject of data ? data.subjects : []) {
+    for (const mark of subject.marks) {
+      if (!marksOf.has(mark.lesson_id)) marksOf.set(mark.lesson_id, { marks: [], absences: [] });
+      marksOf.get(mark.lesson_id).marks.push(mark);
+    }
+    for (const absence of subject.absences) {
+      if (!marksOf.has(absence.lesson_id)) marksOf.set(absence.lesson_id, { marks: [], absences: [] });
+      marksOf.get(absence.lesson_id).absences.push(absence);
+    }
+  }
   const days = [];
   for (let offset = 0; offset < 6; offset += 1) {
     const day = isoDay(addDays(monday, offset));
-    const items = [];
-    for (const subject of data.subjects) {
-      const marks = subject.marks.filter((mark) => mark.date === day);
-      const absences = subject.absences.filter((absence) => absence.date === day);
-      if (!marks.length && !absences.length) continue;
-      items.push(h("li", {},
-        h("span", { class: "subject" }, subject.subject.name),
-        absences.map((absence) => h("span", { class: "absence", title: ABSENCES[absence.kind].title },
-          ABSENCES[absence.kind].letter)),
-        marks.map((mark) => h("span", { class: `mark mark-${mark.value}`, title: WORK_TYPES[mark.work_type] || mark.work_type },
-          markText(mark.value)))));
-    }
+    const items = (lessons || []).filter((lesson) => lesson.date === day).sort((a, b) => a.slot - b.slot)
+      .map((lesson) => {
+        const entries = marksOf.get(lesson.lesson_id) || { marks: [], absences: [] };
+        return h("li", { class: lesson.status === "cancelled" ? "cancelled" : null },
+          h("span", { class: "time" }, `${lesson.slot}. ${lesson.start_time}`),
+          h("span", { class: "subject" }, lesson.subject_name,
+            lesson.room_name ? h("span", { class: "muted" }, `, каб. ${lesson.room_name}`) : null,
+            lesson.status === "cancelled" ? h("strong", {}, ` — отменён${lesson.reason ? `: ${lesson.reason}` : ""}`) : null,
+            lesson.substituted ? h("span", { class: "muted" }, ` — замена: ${lesson.teacher_name}`) : null),
+          entries.absences.map((absence) => h("span", { class: "absence", title: ABSENCES[absence.kind].title },
+            ABSENCES[absence.kind].letter)),
+          entries.marks.map((mark) => h("span", {
+            class: `mark mark-${mark.value}`, title: WORK_TYPES[mark.work_type] || mark.work_type,
+          }, markText(mark.value))),
+          h("p", { class: "homework", hidden: true, dataset: { homework: lesson.lesson_id } }));
+      });
     days.push(h("li", { class: "day" }, h("h4", {}, formatWeekdayDate(day)),
-      items.length ? h("ul", { class: "day-items" }, items) : h("p", { class: "muted" }, "Нет отметок и пропусков")));
+      items.length ? h("ol", { class: "day-items" }, items)
+        : h("p", { class: "muted" }, lessons ? "Уроков нет" : "Расписание недоступно")));
   }
   const saturday = isoDay(addDays(monday, 5));
   return [
