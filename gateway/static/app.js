@@ -18,6 +18,7 @@ const ROUTES = [
   { pattern: /^\/staff$/, screen: "staff" },
   { pattern: /^\/profile$/, screen: "profile" },
   { pattern: /^\/notifications$/, screen: "notifications" },
+  { pattern: /^\/lessons$/, screen: "lessons" },
 ];
 
 const context = { me: null, roles: new Set(), signedIn: false };
@@ -32,6 +33,7 @@ function menuItems(me) {
     items.push([`#/diary/${child.id}`, `Дневник: ${child.full_name.split(" ").slice(0, 2).join(" ")}`]);
   }
   if (hasRole("student")) items.push([`#/diary/${me.person.id}`, "Дневник"]);
+  if (hasRole("subject_teacher")) items.push(["#/lessons", "Мои уроки"]);
   for (const grant of me.roles) {
     if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
   }

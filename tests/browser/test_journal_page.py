@@ -209,3 +209,24 @@ def test_j3_teacher_sets_homework_with_a_file_and_the_parent_sees_it_in_the_week
     assert homework.get_by_role("link", name="задачи.txt").is_visible()
     parent.check_accessibility()
     parent.screenshot("diary-week-homework")
+
+
+def test_j2_teacher_opens_a_lesson_of_the_week_from_the_timetable(client):
+    client.sign_in("teacher")
+    page = client.page
+    page.get_by_role("link", name="Мои уроки").click()
+    page.get_by_role("heading", name=re.compile("^Неделя ")).wait_for()
+    friday = page.locator("li.day").nth(4)
+    assert "5А, Математика" in friday.inner_text()
+    assert friday.get_by_role("link").count() == 0  # no study period known in this browser yet
+    assert page.get_by_role("note").is_visible()
+    client.check_accessibility()
+    client.screenshot("lessons-teacher")
+
+    page.goto("/" + journal_hash("9Б", "Математика"))
+    page.locator(f"{GRID} td.cell").first.wait_for()
+    page.get_by_role("link", name="Мои уроки").click()
+    page.get_by_role("heading", name=re.compile("^Неделя ")).wait_for()
+    friday = page.locator("li.day").nth(4)
+    friday.get_by_role("link", name="5А, Математика").first.click()
+    page.get_by_role("heading", name="Математика, 5А класс").wait_for()

@@ -1,7 +1,9 @@
 // The first screen after sign-in: what this person can open, by role.
 import { h, heading, show } from "../dom.js";
 import { formatWeekdayDate, isoDay, ROLE_TITLES } from "../i18n.js";
+import { get } from "../api.js";
 import { recentJournals } from "./journal.js";
+import { lessonItem } from "./lessons.js";
 
 export function render(view, context) {
   const { me } = context;
@@ -21,6 +23,15 @@ export function render(view, context) {
       cards.push(card("Классное руководство", h("p", {},
         h("a", { href: `#/class/${grant.class_id}` }, "Ученики, родители и коды активации"))));
     }
+  }
+  if (context.hasRole("subject_teacher")) {
+    const todayList = h("div", {}, h("p", { class: "muted" }, "Загрузка…"));
+    cards.unshift(card("Уроки сегодня", todayList, h("p", {}, h("a", { href: "#/lessons" }, "Все уроки недели"))));
+    get(`/api/v1/schedule/my-week?date=${isoDay(new Date())}`).then((week) => {
+      const lessons = week.lessons.filter((lesson) => lesson.date === isoDay(new Date())).sort((a, b) => a.slot - b.slot);
+      todayList.replaceChildren(lessons.length ? h("ol", { class: "day-items" }, lessons.map(lessonItem))
+        : h("p", { class: "muted" }, "Сегодня уроков нет."));
+    }).catch((error) => todayList.replaceChildren(h("p", { class: "error" }, error.message)));
   }
   if (context.hasRole("subject_teacher", "class_teacher")) {
     const recent = recentJournals();

@@ -18,6 +18,13 @@ const RECENT_KEY = "ezh.recent-journals";
 const ABSENCE_KEYS = { "н": "unexcused", "у": "excused", "б": "ill" };
 const ABSENCE_CODES = { KeyY: "unexcused", KeyE: "excused", Comma: "ill" };
 
+const PERIOD_KEY = "ezh.journal-period";
+
+// The study period of the journal page opened last: {id, title, start_date, end_date}.
+export function knownPeriod() {
+  try { return JSON.parse(localStorage.getItem(PERIOD_KEY)); } catch { return null; }
+}
+
 export function recentJournals() {
   try { return JSON.parse(localStorage.getItem(RECENT_KEY)) || []; } catch { return []; }
 }
@@ -70,6 +77,8 @@ class JournalGrid {
     this.build();
     const title = `${page.school_class.name} · ${page.subject.name} · ${page.period.title}`;
     remember(location.hash, title);
+    const { id, title: periodTitle, start_date: startDate, end_date: endDate } = page.period;
+    localStorage.setItem(PERIOD_KEY, JSON.stringify({ id, title: periodTitle, start_date: startDate, end_date: endDate }));
     document.title = `${title} — Электронный журнал`;
     const onBeforeUnload = (event) => { if (this.dirty.size) event.preventDefault(); };
     const onSignedIn = () => { this.sessionLost = false; this.saveAll(); };
