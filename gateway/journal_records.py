@@ -27,6 +27,8 @@ from gateway.services import call
 from services.common.roles import Role
 from services.journal.attachments import attachment_settings
 
+attachment_settings()  # a bad EZH_ATTACHMENT_* stops the gateway at start
+
 journal_records = APIBlueprint(
     "journal_records", __name__,
     abp_tags=[Tag(name="journal records", description="Homework, КТП, personal data, subgroups, weekly attendance")],

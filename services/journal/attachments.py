@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.journal.rules.homework import DEFAULT_ALLOWED_EXTENSIONS, FILE_TYPES
@@ -46,7 +47,14 @@ class AttachmentSettings(BaseSettings):
 
 @functools.cache
 def attachment_settings() -> AttachmentSettings:
-    return AttachmentSettings()
+    """Read once per process; a bad value stops the process with a message naming the variable."""
+    try:
+        return AttachmentSettings()
+    except ValidationError as error:
+        lines = ["ezh: invalid configuration:"] + [
+            f"  EZH_ATTACHMENT_{str(item['loc'][0]).upper()}: {item['msg']}" for item in error.errors()]
+        print("\n".join(lines), file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 class AttachmentStorage(Protocol):

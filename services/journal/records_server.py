@@ -11,7 +11,7 @@ from services.common.clock import utc_now
 from services.common.identity import require_identity
 from services.common.validation import identifier
 from services.journal import homework, lesson_plan, reconciliation, roster, store, subgroups
-from services.journal.attachments import AttachmentStorage, default_storage
+from services.journal.attachments import AttachmentStorage, attachment_settings, default_storage
 from services.journal.entries import school_today
 
 
@@ -21,6 +21,7 @@ class JournalRecordsServicer(records_pb2_grpc.JournalRecordsServiceServicer):
         self.database = runtime.database
         self.relay = runtime.relay
         self.clock = clock
+        attachment_settings()  # a bad EZH_ATTACHMENT_* stops the service at start
         self.storage = storage or default_storage(runtime.settings.data_dir)
 
     def _write(self, request, method: str, response_type, work):

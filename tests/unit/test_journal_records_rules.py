@@ -213,3 +213,16 @@ def test_j1_personal_data_fields_are_checked_naming_the_field():
     with pytest.raises(InvalidArgument) as raised:
         roster._birth_date("birth_date", "1990-01-01", dt.date(2026, 11, 27))
     assert raised.value.metadata["field"] == "birth_date"
+
+
+def test_j2_a_bad_attachment_setting_stops_the_process_naming_the_variable(monkeypatch, capsys):
+    from services.journal.attachments import attachment_settings
+
+    attachment_settings.cache_clear()
+    monkeypatch.setenv("EZH_ATTACHMENT_EXTENSIONS", "pdf,exe")
+    try:
+        with pytest.raises(SystemExit):
+            attachment_settings()
+        assert "EZH_ATTACHMENT_EXTENSIONS" in capsys.readouterr().err
+    finally:
+        attachment_settings.cache_clear()
