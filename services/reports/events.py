@@ -10,14 +10,16 @@ source's progress row (how many applied, the newest event's time), which the
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
-from sqlalchemy import Table, and_, delete, select, update
+from sqlalchemy import Table, and_, case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.common.clock import as_utc, utc_now
+from services.common.clock import utc_now
 from services.common.events import Event
 from services.reports import store
 
@@ -33,36 +35,42 @@ def _ensure_summary(session: Session, school_id: str) -> None:
         session.execute(summary.insert().values(school_id=school_id))
 
 
+def _insert(session: Session, table: Table):
+    """INSERT … ON CONFLICT for the session's database (PostgreSQL or SQLite): one round trip per change."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
 def _note_progress(session: Session, event: Event) -> None:
     source = event.source.rsplit("/", 1)[-1] or "unknown"
     table = store.progress
-    row = session.execute(select(table).where(table.c.source == source)).first()
-    now = utc_now()
-    if row is None:
-        session.execute(table.insert().values(source=source, applied_count=1, newest_event_time=event.time,
-                                              last_apply_time=now))
-        return
-    newest = max(as_utc(row.newest_event_time) or event.time, event.time)
-    session.execute(update(table).where(table.c.source == source).values(
-        applied_count=table.c.applied_count + 1, newest_event_time=newest, last_apply_time=now))
+    statement = _insert(session, table).values(source=source, applied_count=1, newest_event_time=event.time,
+                                               last_apply_time=utc_now())
+    session.execute(statement.on_conflict_do_update(index_elements=[table.c.source], set_={
+        "applied_count": table.c.applied_count + 1,
+        "newest_event_time": case((table.c.newest_event_time < statement.excluded.newest_event_time,
+                                   statement.excluded.newest_event_time), else_=table.c.newest_event_time),
+        "last_apply_time": statement.excluded.last_apply_time,
+    }))
 
 
 def _upsert(session: Session, table: Table, key: dict, values: dict, *, newer) -> None:
-    """Insert the row, or replace it when `newer(existing_row)` says this event is newer."""
-    where = and_(*(table.c[name] == value for name, value in key.items()))
-    existing = session.execute(select(table).where(where)).first()
-    if existing is None:
-        session.execute(table.insert().values(**key, **values))
-    elif newer(existing):
-        session.execute(update(table).where(where).values(**values))
+    """Insert the row, or replace it where `newer(table, excluded)` holds (the event is the newer)."""
+    statement = _insert(session, table).values(**key, **values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key], set_={name: statement.excluded[name] for name in values},
+        where=newer(table, statement.excluded)))
 
 
-def _newer_in_time(event: Event):
-    return lambda row: as_utc(row.change_time) <= event.time
+def _newer_in_time(table: Table, excluded):
+    return table.c.change_time <= excluded.change_time
 
 
 def tracked(handler):
     def apply(session: Session, event: Event) -> None:
+        # Times are compared in the database: keep them all in UTC (SQLite stores them without an offset).
+        event = dataclasses.replace(event, time=event.time.astimezone(dt.UTC))
         handler(session, event)
         _note_progress(session, event)
 
@@ -125,7 +133,7 @@ def on_period_changed(session: Session, event: Event) -> None:
     values = dict(school_id=data.school_id, academic_year_id=data.academic_year_id, kind=data.kind,
                   number=data.number, start_date=_day(data.start_date), end_date=_day(data.end_date),
                   deadline=_day(data.deadline))
-    _upsert(session, store.period, {"period_id": data.period_id}, values, newer=lambda row: True)
+    _upsert(session, store.period, {"period_id": data.period_id}, values, newer=lambda table, excluded: None)
 
 
 @tracked
@@ -139,8 +147,8 @@ def on_lesson_changed(session: Session, event: Event) -> None:
         change_time=event.time,
     )
     _upsert(session, store.lesson, {"lesson_id": data.lesson_id}, values,
-            newer=lambda row: row.version < data.version or (row.version == data.version
-                                                             and as_utc(row.change_time) <= event.time))
+            newer=lambda table, excluded: or_(table.c.version < excluded.version, and_(
+                table.c.version == excluded.version, table.c.change_time <= excluded.change_time)))
 
 
 def _mark_values(data: journal_events.MarkData, event: Event, deleted: bool) -> dict:
@@ -156,7 +164,7 @@ def _on_mark(message_class, deleted: bool):
     def handler(session: Session, event: Event) -> None:
         data = event.data_as(message_class).mark
         _upsert(session, store.mark, {"mark_id": data.mark_id}, _mark_values(data, event, deleted),
-                newer=_newer_in_time(event))
+                newer=_newer_in_time)
 
     handler.__name__ = f"on_{message_class.__name__}"
     return tracked(handler)
@@ -171,7 +179,7 @@ def on_absence_recorded(session: Session, event: Event) -> None:
         change_time=event.time,
     )
     _upsert(session, store.absence, {"lesson_id": data.lesson_id, "student_id": data.student_id}, values,
-            newer=_newer_in_time(event))
+            newer=_newer_in_time)
 
 
 @tracked
@@ -182,7 +190,7 @@ def on_final_mark_set(session: Session, event: Event) -> None:
         student_id=data.student_id, period_id=data.period_id, kind=data.kind, value=data.value,
         teacher_id=data.teacher_id, change_time=event.time,
     )
-    _upsert(session, store.final_mark, {"final_mark_id": data.final_mark_id}, values, newer=_newer_in_time(event))
+    _upsert(session, store.final_mark, {"final_mark_id": data.final_mark_id}, values, newer=_newer_in_time)
 
 
 HANDLERS = {

@@ -13,7 +13,7 @@ are not built from events and survive a rebuild of the read model.
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, func,
+    BigInteger, Boolean, Column, Date, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, func,
 )
 
 from services.common.outbox import plumbing_tables
@@ -51,7 +51,7 @@ student = Table(
     Column("first_name", String(100), nullable=False, server_default=""),
     Column("middle_name", String(100), nullable=False, server_default=""),
     Column("status", String(20), nullable=False, server_default="enrolled"),
-    Column("version", Integer, nullable=False, server_default="0"),
+    Column("version", BigInteger, nullable=False, server_default="0"),
 )
 
 guardianship = Table(
@@ -92,7 +92,7 @@ lesson = Table(
     Column("homework", Text, nullable=False, server_default=""),
     Column("attendance_taken", Boolean, nullable=False, server_default="0"),
     Column("cancelled", Boolean, nullable=False, server_default="0"),
-    Column("version", Integer, nullable=False, server_default="0"),
+    Column("version", BigInteger, nullable=False, server_default="0"),
     Column("change_time", DateTime(timezone=True), nullable=False),
     Index("ix_rm_lesson_school_date", "school_id", "lesson_date"),
     Index("ix_rm_lesson_class_subject", "class_id", "subject_id", "lesson_date"),
@@ -162,7 +162,7 @@ progress = Table(
     "rm_progress",
     metadata,
     Column("source", String(50), primary_key=True),
-    Column("applied_count", Integer, nullable=False, server_default="0"),
+    Column("applied_count", BigInteger, nullable=False, server_default="0"),
     Column("newest_event_time", DateTime(timezone=True), nullable=True),
     Column("last_apply_time", DateTime(timezone=True), nullable=True),
 )

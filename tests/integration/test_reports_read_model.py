@@ -111,7 +111,8 @@ def school_events() -> list[envelope.Event]:
         guardians = [je.GuardianData(guardian_id=PARENT, full_name="Родитель")] if index == 0 else []
         events.append(_event("student.changed", je.StudentChanged(
             student_id=student, school_id=SCHOOL, class_id=CLASS, class_name="5А", last_name=NAMES[index],
-            first_name="Имя", middle_name="Отчество", guardians=guardians, status="enrolled", version=1)))
+            first_name="Имя", middle_name="Отчество", guardians=guardians, status="enrolled",
+            version=1_795_000_000_000_000)))  # the journal counts versions in microseconds
     # Q1: one mark per subject.  Math 5,5,4,4,3; Russian 5,4,4,3,3 →
     # standings only-5, 4-and-5, 4-and-5, one-3, 3s: pass 100,0 %, quality 3/5 = 60,0 %.
     for student, math, russian in zip(S, "55443", "54433"):
