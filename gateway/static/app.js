@@ -14,7 +14,7 @@ const ROUTES = [
   { pattern: /^\/journal\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/final\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "final", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId"] },
-  { pattern: /^\/class\/([\w-]+)$/, screen: "class", names: ["classId"] },
+  { pattern: /^\/class\/([\w-]+)(?:\/([\w-]+))?$/, screen: "class", names: ["classId", "periodId"] },
   { pattern: /^\/staff$/, screen: "staff" },
   { pattern: /^\/profile$/, screen: "profile" },
   { pattern: /^\/notifications$/, screen: "notifications" },

@@ -59,7 +59,8 @@ def test_a3_class_teacher_issues_and_prints_activation_codes(client_factory):
     assert page.evaluate("() => window.printed") == 1
     page.emulate_media(media="print")
     assert slips.first.is_visible()
-    assert not page.locator("table.members").is_visible()
+    assert not page.locator("table.access").is_visible()
+    assert not page.locator("table.attendance").is_visible()
     assert not page.locator("header.top").is_visible()
     assert not page.get_by_role("button", name="Распечатать").is_visible()
     page.screenshot(path=str(teacher_screens() / "class-codes-print.png"), full_page=True)
@@ -161,3 +162,26 @@ def test_c1_parent_reads_notifications_about_the_children(client_factory):
     page.get_by_role("button", name="Отметить все прочитанными").click()
     page.locator("main [role=status]").filter(has_text="Все уведомления прочитаны").wait_for()
     assert page.locator("ol.inbox li.unread").count() == 0
+
+
+def test_j6_class_teacher_sees_every_subject_and_the_week_of_absences(client):
+    client.sign_in("classteacher")
+    page = client.page
+    class_5a = SCHOOL.classes[0]
+    page.goto(f"/#/class/{class_5a.id}/{quarter_id(2)}")
+    overview = page.locator("table.overview")
+    overview.wait_for()
+    subjects = overview.locator("thead th a").all_inner_texts()
+    assert {"Математика", "Русский язык", "История", "Английский язык"} <= set(subjects)
+    assert overview.locator("tbody tr").count() == len(class_5a.students)
+    attendance = page.locator("table.attendance")
+    attendance.wait_for()
+    assert attendance.locator("tbody tr").count() == len(class_5a.students)
+    client.check_accessibility()
+    client.screenshot("class-overview")
+    page.get_by_role("button", name="Сверить неделю с учителями").click()
+    page.locator("section", has=page.get_by_role("heading", name=re.compile("^Посещаемость"))).get_by_role(
+        "status").filter(has_text="Неделя сверена").wait_for()
+    # A subject's journal page opens read-only from the overview.
+    overview.get_by_role("link", name="История").click()
+    page.get_by_role("heading", name="История, 5А класс").wait_for()

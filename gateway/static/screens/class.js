@@ -3,10 +3,109 @@
 // cut and hand out (print CSS shows only the slips).
 import { ApiError, get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
-import { WORDS, countOf, formatDateTime } from "../i18n.js";
+import { ABSENCES, WORDS, countOf, formatDateTime, formatDayMonth, formatDecimal, isoDay, markText } from "../i18n.js";
 import { showSlips } from "../slips.js";
+import { knownPeriod } from "./journal.js";
 
-export async function render(view, context, { classId }) {
+function mondayOf(date) {
+  const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate());
+  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
+  return monday;
+}
+
+// All subjects' marks of the class in a period, read-only (J6).
+async function overviewSection(classId, periodId) {
+  const section = h("section", { class: "no-print", "aria-labelledby": "overview-title" },
+    h("h3", { id: "overview-title" }, "Успеваемость класса по всем предметам"));
+  if (!periodId) {
+    section.append(h("p", { role: "note" }, "Учебный период не выбран: откройте страницу журнала или ссылку с периодом."));
+    return section;
+  }
+  let data;
+  try {
+    data = await get(`/api/v1/journal/classes/${classId}/marks-overview?period_id=${encodeURIComponent(periodId)}`);
+  } catch (error) {
+    section.append(failure(error));
+    return section;
+  }
+  const bySubject = data.subjects.map((subject) => new Map(subject.students.map((row) => [row.student_id, row])));
+  section.append(h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "overview-title" },
+    h("table", { class: "members overview" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Ученик"),
+        data.subjects.map((subject) => h("th", { scope: "col" },
+          h("a", { href: `#/journal/${classId}/${subject.subject_id}/${periodId}` }, subject.subject_name))))),
+      h("tbody", {}, data.students.map((student) => h("tr", {},
+        h("th", { scope: "row" }, student.name),
+        bySubject.map((rows) => {
+          const row = rows.get(student.student_id);
+          if (!row) return h("td", {}, "—");
+          return h("td", { class: "num", title: row.marks.map(markText).join(" ") || "нет отметок" },
+            formatDecimal(row.average), row.missed ? h("span", { class: "absence" }, ` ${row.missed}н`) : null);
+        })))))));
+  section.append(h("p", { class: "muted" }, "В клетке — средний балл; «н» — пропущено уроков. Наведите на клетку, чтобы увидеть отметки."));
+  return section;
+}
+
+// The week's missed lessons per student, and the reconciliation with the subject teachers (J5).
+function attendanceSection(classId, canReconcile) {
+  let monday = mondayOf(new Date());
+  const section = h("section", { class: "no-print", "aria-labelledby": "attendance-title" });
+  const draw = async (focus) => {
+    const week = isoDay(monday);
+    let data;
+    try {
+      data = await get(`/api/v1/journal/classes/${classId}/attendance/week?week=${week}`);
+    } catch (error) {
+      section.replaceChildren(h("h3", { id: "attendance-title" }, "Посещаемость за неделю"), failure(error));
+      return;
+    }
+    const saturday = new Date(monday);
+    saturday.setDate(saturday.getDate() + 5);
+    const status = h("p", { role: "status" });
+    const reconcile = h("button", { type: "button" }, "Сверить неделю с учителями");
+    reconcile.addEventListener("click", async () => {
+      try {
+        const result = await post(`/api/v1/journal/classes/${classId}/attendance/reconciliations`,
+          { week, request_id: crypto.randomUUID() });
+        const done = result.reconciliation || {};
+        await draw(false);
+        section.querySelector("[role=status]").textContent = `Неделя сверена: изменено ${countOf(done.changed_count || 0,
+          WORDS.change)}, не решено ${done.unresolved_count || 0}.`;
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    });
+    const move = (step) => { monday.setDate(monday.getDate() + 7 * step); draw(true); };
+    const missedTotal = data.students.reduce((sum, row) => sum + (row.missed || 0), 0);
+    show(section,
+      h("h3", { id: "attendance-title", tabindex: "-1" },
+        `Посещаемость: ${formatDayMonth(week)} — ${formatDayMonth(isoDay(saturday))}`),
+      h("div", { class: "week-nav" },
+        h("button", { type: "button", onclick: () => move(-1) }, "← Предыдущая неделя"),
+        h("button", { type: "button", onclick: () => move(1) }, "Следующая неделя →")),
+      h("p", { class: "muted" }, `Всего за неделю: ${countOf(missedTotal, WORDS.absence)}.`),
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "attendance-title" },
+        h("table", { class: "members attendance" },
+          h("thead", {}, h("tr", {}, ["Ученик", "Пропущено", ABSENCES.unexcused.letter, ABSENCES.excused.letter,
+            ABSENCES.ill.letter, ABSENCES.late.letter].map((text) => h("th", { scope: "col" }, text)))),
+          h("tbody", {}, data.students.map((row) => h("tr", {},
+            h("th", { scope: "row" }, row.student_name),
+            h("td", {}, row.missed ? countOf(row.missed, WORDS.lesson) : "—"),
+            h("td", {}, row.unexcused || ""), h("td", {}, row.excused || ""), h("td", {}, row.ill || ""),
+            h("td", {}, row.late || "")))))),
+      (data.differences || []).length ? h("div", {}, h("h4", {}, "Расхождения с учителями-предметниками"),
+        h("ul", {}, data.differences.map((item) => h("li", {}, `${formatDayMonth(item.lesson_date)}: ${item.message}`))))
+        : h("p", { class: "muted" }, "Расхождений с учителями-предметниками нет."),
+      (data.reconciliations || []).map((item) => h("p", { class: "muted" },
+        `Сверено ${formatDateTime(item.reconcile_time)}: изменено ${countOf(item.changed_count, WORDS.change)}.`)),
+      canReconcile ? reconcile : null, status);
+    if (focus) section.querySelector("h3").focus();
+  };
+  draw(false);
+  return section;
+}
+
+export async function render(view, context, { classId, periodId }) {
   const grant = context.me.roles.find((item) => item.role === "class_teacher" && item.class_id === classId);
   let members;
   try {
@@ -68,12 +167,17 @@ export async function render(view, context, { classId }) {
     issue.disabled = checked.size === 0;
   });
   const activated = members.filter((member) => member.activate_time).length;
-  show(view, 
+  const period = periodId || (knownPeriod() || {}).id || null;
+  const overview = await overviewSection(classId, period);
+  const attendance = attendanceSection(classId, Boolean(grant));
+  show(view,
+    h("div", { class: "no-print" }, heading(grant ? "Мой класс" : "Класс")),
+    overview, attendance,
     h("div", { class: "no-print" },
-      heading(grant ? "Мой класс: ученики и родители" : "Ученики и родители класса"),
+      h("h3", {}, "Ученики, родители и коды активации"),
       h("p", { class: "muted" }, `${countOf(students.length, WORDS.student)}; настроили вход: ${activated} из ${members.length}.`),
       h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Ученики и родители" },
-        h("table", { class: "members" },
+        h("table", { class: "members access" },
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Выбрать")),
             h("th", { scope: "col" }, "ФИО"), h("th", { scope: "col" }, "Вход в журнал"),
             h("th", { scope: "col" }, "Последний вход"))),
