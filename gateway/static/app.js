@@ -19,6 +19,7 @@ const ROUTES = [
   { pattern: /^\/profile$/, screen: "profile" },
   { pattern: /^\/notifications$/, screen: "notifications" },
   { pattern: /^\/lessons$/, screen: "lessons" },
+  { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
 
 const context = { me: null, roles: new Set(), signedIn: false };
@@ -38,7 +39,7 @@ function menuItems(me) {
     if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
-  if (me.school) items.push(["#/notifications", "Уведомления"]);
+  if (me.school) items.push(["#/notifications", "Уведомления"], ["#/messages", "Сообщения"]);
   items.push(["#/profile", "Профиль"]);
   return items;
 }

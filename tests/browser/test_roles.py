@@ -185,3 +185,35 @@ def test_j6_class_teacher_sees_every_subject_and_the_week_of_absences(client):
     # A subject's journal page opens read-only from the overview.
     overview.get_by_role("link", name="История").click()
     page.get_by_role("heading", name="История, 5А класс").wait_for()
+
+
+def test_c2_parent_writes_to_the_class_teacher_and_gets_an_answer(client_factory):
+    parent = client_factory(PHONE)
+    parent.sign_in("parent")
+    page = parent.page
+    page.get_by_role("link", name="Сообщения").click()
+    form = page.locator("#new-message")
+    form.get_by_role("button", name="Отправить").click()
+    assert "Поле «Кому»" in form.get_by_role("alert").inner_text()
+    form.get_by_label("Кому").select_option(label="Классный руководитель 5А")
+    form.get_by_label("Тема").fill("Справка о болезни")
+    form.get_by_label("Сообщение").fill("Вероника болела с 23 по 25 ноября, справку принесём в понедельник.")
+    parent.check_accessibility()
+    form.get_by_role("button", name="Отправить").click()
+    page.get_by_role("heading", name="Справка о болезни").wait_for()
+    assert "справку принесём" in page.locator("ol.messages li.mine").inner_text()
+
+    teacher = client_factory()
+    teacher.sign_in("classteacher")
+    teacher.page.get_by_role("link", name="Сообщения").click()
+    teacher.page.locator("ul.conversations li.unread").get_by_role("link", name="Справка о болезни").click()
+    teacher.page.locator("ol.messages li.theirs", has_text="справку принесём").wait_for()
+    teacher.page.get_by_label("Ответ").fill("Спасибо, отмечу пропуски как «б».")
+    teacher.page.get_by_role("button", name="Отправить").click()
+    teacher.page.get_by_role("status").filter(has_text="Отправлено").wait_for()
+    teacher.check_accessibility()
+    teacher.screenshot("messages-teacher")
+
+    page.reload()
+    page.locator("ol.messages li.theirs", has_text="отмечу пропуски").wait_for()
+    assert page.locator("ol.messages li").count() == 2
