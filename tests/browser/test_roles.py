@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+import requests
 
 from tests.browser.conftest import PHONE
 from tests.browser.demo_ids import DISTRICT, SCHOOL, quarter_id
@@ -128,6 +129,23 @@ def test_a3_profile_ends_the_other_sessions(client_factory):
     form.get_by_label("Новый пароль ещё раз").fill("Другой-пароль-2026")
     form.get_by_role("button", name="Сменить пароль").click()
     assert "пароли не совпадают" in form.get_by_role("status").inner_text()
+
+    # Notification choices and the calendar link.
+    page.get_by_label("Домашние задания: По почте").select_option("off")
+    page.get_by_label("Не беспокоить с").fill("22:00")
+    page.get_by_label("до", exact=True).fill("07:00")
+    page.get_by_role("button", name="Сохранить настройки уведомлений").click()
+    page.get_by_role("status").filter(has_text="Настройки сохранены").wait_for()
+    page.get_by_role("button", name="Получить ссылку на календарь").click()
+    feed = page.get_by_label("Ссылка (добавьте её в календарь как подписку)").input_value()
+    assert feed.startswith(laptop.stack.url + "/api/v1/schedule/feeds/")
+    calendar = requests.get(feed, timeout=10)
+    assert calendar.status_code == 200 and "BEGIN:VCALENDAR" in calendar.text
+    laptop.check_accessibility()
+    page.reload()
+    page.get_by_label("Домашние задания: По почте").wait_for()
+    assert page.get_by_label("Домашние задания: По почте").input_value() == "off"
+    assert page.get_by_label("Не беспокоить с").input_value() == "22:00"
 
     page.get_by_role("button", name="Завершить все остальные").click()
     page.get_by_role("status").filter(has_text=re.compile(r"Завершено: \d+ сеанс")).wait_for()

@@ -1,6 +1,6 @@
 // Everyone's own account: who they are, the password, and the sessions on
 // other devices (end one, or all the others).
-import { del, get, post } from "../api.js";
+import { del, get, post, put } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { ROLE_TITLES, WORDS, countOf, formatDateTime, personName } from "../i18n.js";
 
@@ -17,9 +17,93 @@ export async function render(view, context) {
       h("dt", {}, "Роли"), h("dd", {}, me.roles.map((grant) => ROLE_TITLES[grant.role] || grant.title).join(", "))),
     passwordForm(),
     sessions,
+    me.school ? preferencesSection() : null,
+    context.hasRole("subject_teacher", "class_teacher", "parent", "student") ? calendarSection() : null,
   );
   await showSessions(sessions);
   return null;
+}
+
+const KINDS = {
+  mark: "Отметки", absence: "Пропуски", homework: "Домашние задания", final_mark: "Итоговые отметки",
+  schedule: "Изменения расписания", alert: "Тревожные сигналы", message: "Сообщения", school_event: "События школы",
+};
+const CHANNELS = { in_app: "В журнале", email: "По почте" };
+const MODES = { immediate: "сразу", digest: "сводкой раз в день", off: "не присылать" };
+
+// How each kind of notification arrives, and the quiet hours.
+function preferencesSection() {
+  const section = h("section", { "aria-labelledby": "preferences-title" }, h("h3", { id: "preferences-title" }, "Уведомления"));
+  get("/api/v1/notifications/preferences").then((data) => {
+    const mode = new Map(data.preferences.map((item) => [`${item.kind}|${item.channel}`, item.mode]));
+    const selects = [];
+    const rows = Object.entries(KINDS).map(([kind, title]) => h("tr", {}, h("th", { scope: "row" }, title),
+      Object.entries(CHANNELS).map(([channel, channelTitle]) => {
+        const id = `pref-${kind}-${channel}`;
+        const allowed = channel === "in_app" ? ["immediate", "off"] : ["immediate", "digest", "off"];
+        const select = h("select", { id, dataset: { kind, channel } }, allowed.map((value) => h("option", {
+          value, selected: mode.get(`${kind}|${channel}`) === value,
+        }, MODES[value])));
+        selects.push(select);
+        return h("td", {}, h("label", { for: id, class: "visually-hidden" }, `${title}: ${channelTitle}`), select);
+      })));
+    const quietStart = h("input", { id: "quiet-start", type: "time", value: data.quiet_start || "" });
+    const quietEnd = h("input", { id: "quiet-end", type: "time", value: data.quiet_end || "" });
+    const status = h("p", { role: "status" });
+    const save = h("button", { type: "button" }, "Сохранить настройки уведомлений");
+    save.addEventListener("click", async () => {
+      const body = {
+        preferences: selects.map((select) => ({ kind: select.dataset.kind, channel: select.dataset.channel, mode: select.value })),
+      };
+      if (quietStart.value && quietEnd.value) Object.assign(body, { quiet_start: quietStart.value, quiet_end: quietEnd.value });
+      else body.clear_quiet_hours = true;
+      try {
+        await put("/api/v1/notifications/preferences", body);
+        status.textContent = "Настройки сохранены";
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    });
+    section.append(
+      h("p", { class: "muted" }, data.email ? `Письма приходят на ${data.email}.` : "Адрес почты не указан: письма не приходят."),
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "preferences-title" },
+        h("table", { class: "members" },
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Что"),
+            Object.values(CHANNELS).map((title) => h("th", { scope: "col" }, title)))),
+          h("tbody", {}, rows))),
+      h("div", { class: "quiet" },
+        h("label", { for: "quiet-start" }, "Не беспокоить с"), quietStart,
+        h("label", { for: "quiet-end" }, "до"), quietEnd),
+      save, status);
+  }).catch((error) => section.append(failure(error)));
+  return section;
+}
+
+// A private calendar link (ICS) with the timetable, for a phone's calendar.
+function calendarSection() {
+  const output = h("p", {});
+  const status = h("p", { role: "status" });
+  const make = h("button", { type: "button" }, "Получить ссылку на календарь");
+  const revoke = h("button", { type: "button", class: "secondary" }, "Отозвать ссылку");
+  make.addEventListener("click", async () => {
+    try {
+      const feed = await post("/api/v1/schedule/feed", {});
+      const address = new URL(feed.url, location.origin).href;
+      output.replaceChildren(h("label", { for: "feed-url" }, "Ссылка (добавьте её в календарь как подписку)"),
+        h("input", { id: "feed-url", readonly: true, value: address }));
+      status.textContent = "Ссылка создана; прежняя, если была, больше не действует.";
+    } catch (error) { status.textContent = error.message; }
+  });
+  revoke.addEventListener("click", async () => {
+    try {
+      await del("/api/v1/schedule/feed");
+      output.replaceChildren();
+      status.textContent = "Ссылка отозвана";
+    } catch (error) { status.textContent = error.message; }
+  });
+  return h("section", { "aria-labelledby": "calendar-title" }, h("h3", { id: "calendar-title" }, "Расписание в календаре"),
+    h("p", { class: "muted" }, "Личная ссылка: с ней календарь телефона показывает ваши уроки с заменами. Не пересылайте её."),
+    output, make, " ", revoke, status);
 }
 
 function passwordForm() {
