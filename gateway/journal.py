@@ -627,3 +627,61 @@ def verify_change_log(path: SchoolPath):
     return VerificationOut(intact=reply.intact, checked_count=reply.checked_count,
                            first_broken_sequence=reply.first_broken_sequence or None,
                            head_hash=reply.head_hash).model_dump(mode="json")
+
+
+# ----------------------------------------------------------------- the school's weights of work types (J2, G2)
+
+class WeightIn(RequestModel):
+    work_type: str = Field(max_length=30, examples=["test"])
+    weight: Annotated[str, Field(max_length=10)] | float | None = Field(
+        description="More than 0, at most 10; null returns to the default", examples=["3"])
+
+
+class WeightsIn(RequestModel):
+    weights: list[WeightIn] = Field(min_length=1, max_length=30)
+    request_id: str = Field(default="", max_length=REQUEST_ID_MAX_LENGTH)
+
+
+class WeightOut(BaseModel):
+    work_type: str
+    title: str = Field(examples=["Контрольная работа"])
+    weight: str = Field(examples=["2"])
+    default_weight: str
+    school_set: bool = Field(description="The school set its own weight")
+
+
+class WeightsOut(BaseModel):
+    weights: list[WeightOut]
+
+
+def _weights(reply) -> dict:
+    return WeightsOut(weights=[
+        WeightOut(work_type=row.work_type, title=row.title, weight=row.weight, default_weight=row.default_weight,
+                  school_set=row.school_set) for row in reply.weights
+    ]).model_dump(mode="json")
+
+
+@journal.get(
+    "/journal/schools/<school_id>/work-type-weights",
+    responses={200: WeightsOut, 404: problem_response("Not the caller's school")},
+)
+@allow(*PAGE_READERS)
+def get_work_type_weights(path: SchoolPath):
+    """The weight each work type's marks count with in the school's averages."""
+    return _weights(call_journal("GetWorkTypeWeights", journal_pb2.GetWorkTypeWeightsRequest(
+        school_id=str(path.school_id))))
+
+
+@journal.put(
+    "/journal/schools/<school_id>/work-type-weights",
+    responses={200: WeightsOut, 403: problem_response("Only the school's administration"),
+               404: problem_response("Not the caller's school")},
+)
+@allow(*ADMINISTRATION)
+def set_work_type_weights(path: SchoolPath, body: WeightsIn):
+    """Set the school's own weights of work types (the others keep theirs)."""
+    return _weights(call_journal("SetWorkTypeWeights", journal_pb2.SetWorkTypeWeightsRequest(
+        request_id=body.request_id, school_id=str(path.school_id),
+        weights=[journal_pb2.WorkTypeWeightInput(work_type=item.work_type,
+                                                 weight="" if item.weight is None else str(item.weight))
+                 for item in body.weights])))

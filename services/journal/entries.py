@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -54,6 +54,13 @@ def mark_rule(row, date: dt.date) -> rules.Mark:
         value=rules.mark_value(row.value), work_type=row.work_type, date=date,
         weight=Decimal(row.weight) if row.weight is not None else None, id=row.id,
     )
+
+
+def school_weights(session: Session, school_id: str) -> dict[rules.WorkType, Decimal]:
+    """The weights a school's marks count with: its own per work type, else the defaults."""
+    table = store.work_type_weight
+    rows = session.execute(select(table.c.work_type, table.c.weight).where(table.c.school_id == school_id)).all()
+    return rules.school_weights({row.work_type: Decimal(row.weight) for row in rows})
 
 
 def weight_text(weight: Decimal) -> str:
@@ -147,18 +154,19 @@ class LessonContext:
     lesson: object
     subject_name: str
     period_id: str
+    weights: Mapping[rules.WorkType, Decimal] = field(default_factory=lambda: dict(rules.DEFAULT_WEIGHTS))
 
     @classmethod
     def of(cls, session: Session, lesson) -> LessonContext:
         name = session.scalar(select(store.subject.c.name).where(store.subject.c.id == lesson.subject_id)) or ""
         period = period_of_day(session, lesson.school_id, lesson.date)
-        return cls(lesson, name, period.id if period is not None else "")
+        return cls(lesson, name, period.id if period is not None else "", school_weights(session, lesson.school_id))
 
 
 def mark_data(where: LessonContext, row_id: str, student_id: str, value: str, work_type: str,
               weight: Decimal | None) -> events_pb2.MarkData:
     lesson = where.lesson
-    effective = weight if weight is not None else rules.DEFAULT_WEIGHTS.get(rules.WorkType(work_type), Decimal(1))
+    effective = weight if weight is not None else where.weights.get(rules.WorkType(work_type), Decimal(1))
     return events_pb2.MarkData(
         mark_id=row_id, school_id=lesson.school_id, class_id=lesson.class_id, subject_id=lesson.subject_id,
         lesson_id=lesson.id, lesson_date=lesson.date.isoformat(), student_id=student_id, value=value,

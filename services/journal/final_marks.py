@@ -168,7 +168,9 @@ def _year_suggestions(session: Session, subject, period_row, kind: rules.FinalMa
 
 def suggestions(session: Session, class_id: str, subject, period_row, kind: rules.FinalMarkKind,
                 students: Sequence[str], today: dt.date,
-                policy: rules.MarkPolicy = rules.DEFAULT_POLICY) -> ClassSuggestions:
+                policy: rules.MarkPolicy | None = None) -> ClassSuggestions:
+    """The suggestions for `students`, by the school's weights unless `policy` says otherwise."""
+    policy = policy or rules.MarkPolicy(weights=entries.school_weights(session, subject.school_id))
     if kind in YEAR_KINDS:
         return _year_suggestions(session, subject, period_row, kind, students, policy)
     return _period_suggestions(session, class_id, subject, period_row, students, today, policy)

@@ -64,11 +64,12 @@ def _lesson_message(row, period_id: str = "") -> journal_pb2.Lesson:
     )
 
 
-def _mark_message(row, date: dt.date, subject_id: str = "") -> journal_pb2.Mark:
+def _mark_message(row, date: dt.date, subject_id: str = "",
+                  weights=rules.DEFAULT_WEIGHTS) -> journal_pb2.Mark:
     mark = entries.mark_rule(row, date)
     return journal_pb2.Mark(
         id=row.id, lesson_id=row.lesson_id, student_id=row.student_id, value=row.value, work_type=row.work_type,
-        weight=entries.weight_text(rules.mark_weight(mark)), weight_set=row.weight is not None,
+        weight=entries.weight_text(rules.mark_weight(mark, weights)), weight_set=row.weight is not None,
         date=date.isoformat(), subject_id=subject_id,
     )
 
@@ -334,6 +335,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             lesson_ids = select(lesson.c.id).where(in_page)
             marks = session.execute(select(mark).where(mark.c.lesson_id.in_(lesson_ids))).all()
             absences = session.execute(select(absence).where(absence.c.lesson_id.in_(lesson_ids))).all()
+            weights = entries.school_weights(session, school_id)
         dates = {row.id: row.date for row in lessons}
         by_student: dict[str, list[rules.Mark]] = {}
         for row in marks:
@@ -347,7 +349,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             own = by_student.get(row.id, [])
             page_students.append(journal_pb2.PageStudent(
                 id=row.id, last_name=row.last_name, first_name=row.first_name, middle_name=row.middle_name or "",
-                average=_average_text(rules.weighted_average(own)), mark_count=len(own),
+                average=_average_text(rules.weighted_average(own, weights)), mark_count=len(own),
             ))
         order = {row.id: (row.date, row.number) for row in lessons}
         return journal_pb2.GetJournalPageResponse(
@@ -356,7 +358,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             period=_period_message(period),
             lessons=[_lesson_message(row, period.id) for row in lessons],
             students=page_students,
-            marks=[_mark_message(row, dates[row.lesson_id]) for row in
+            marks=[_mark_message(row, dates[row.lesson_id], weights=weights) for row in
                    sorted(marks, key=lambda row: (order[row.lesson_id], row.student_id, row.create_time, row.id))],
             absences=[_absence_message(row, dates[row.lesson_id]) for row in
                       sorted(absences, key=lambda row: (order[row.lesson_id], row.student_id))],
@@ -398,9 +400,10 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 select(store.absence).where(store.absence.c.lesson_id == lesson_id).order_by(store.absence.c.student_id)
             ).all()
             period = entries.period_of_day(session, lesson.school_id, lesson.date)
+            weights = entries.school_weights(session, lesson.school_id)
             response = journal_pb2.SaveLessonEntriesResponse(
                 lesson=_lesson_message(lesson, period.id if period else ""),
-                marks=[_mark_message(row, lesson.date) for row in marks],
+                marks=[_mark_message(row, lesson.date, weights=weights) for row in marks],
                 absences=[_absence_message(row, lesson.date) for row in absences],
                 change_count=result.change_count,
             )
@@ -448,14 +451,16 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 select(subject).where(or_(subject.c.id.in_(subject_ids), subject.c.id.in_(taught)))
                 .order_by(subject.c.name)
             ).all()
+            weights = entries.school_weights(session, student.school_id)
         results = []
         for row in subjects:
             own = [item for item in marks if item.subject_id == row.id]
             results.append(journal_pb2.SubjectMarks(
                 subject=_subject_message(row),
-                marks=[_mark_message(item, item.date, row.id) for item in own],
+                marks=[_mark_message(item, item.date, row.id, weights) for item in own],
                 absences=[_absence_message(item, item.date, row.id) for item in absences if item.subject_id == row.id],
-                average=_average_text(rules.weighted_average(entries.mark_rule(item, item.date) for item in own)),
+                average=_average_text(rules.weighted_average((entries.mark_rule(item, item.date) for item in own),
+                                                             weights)),
             ))
         return journal_pb2.GetStudentMarksResponse(
             student_id=student_id, period=_period_message(period), subjects=results,
@@ -698,6 +703,59 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 old_value=row.old_value or "", new_value=row.new_value or "", reason=row.reason or "",
             ) for row in rows
         ])
+
+    # ------------------------------------------------------------ the school's weights of work types (J2, G2)
+
+    def _weights_message(self, session, school_id: str) -> list:
+        own = {row.work_type for row in session.execute(select(store.work_type_weight.c.work_type).where(
+            store.work_type_weight.c.school_id == school_id))}
+        weights = entries.school_weights(session, school_id)
+        return [journal_pb2.WorkTypeWeight(
+            work_type=kind.value, title=kind.title, weight=entries.weight_text(weights[kind]),
+            default_weight=entries.weight_text(rules.DEFAULT_WEIGHTS[kind]), school_set=kind.value in own,
+        ) for kind in rules.WorkType]
+
+    def GetWorkTypeWeights(self, request, context):
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id)
+        if not access.is_staff_of(identity, school_id):
+            raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+        with self.database.session() as session:
+            return journal_pb2.GetWorkTypeWeightsResponse(weights=self._weights_message(session, school_id))
+
+    def SetWorkTypeWeights(self, request, context):
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id)
+        if not access.is_staff_of(identity, school_id):
+            raise NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+        if not access.is_administration_of(identity, school_id):
+            raise PermissionDenied("Веса видов работ устанавливает администрация школы", reason="ROLE_REQUIRED")
+        if not request.weights:
+            raise InvalidArgument("weights", "Укажите хотя бы один вид работы")
+        changes: dict[rules.WorkType, Decimal | None] = {}
+        for index, item in enumerate(request.weights):
+            kind = rules.work_type(item.work_type, f"weights[{index}].work_type")
+            if kind in changes:
+                raise InvalidArgument(f"weights[{index}].work_type", "Вид работы указан дважды")
+            changes[kind] = (rules.weight_value(item.weight, f"weights[{index}].weight") if item.weight.strip()
+                             else None)
+        table = store.work_type_weight
+        method = "SetWorkTypeWeights"
+        with self.database.transaction() as session:
+            earlier = replay.earlier_response(
+                session, store.replays, request.request_id, method, journal_pb2.SetWorkTypeWeightsResponse
+            )
+            if earlier is not None:
+                return earlier
+            now = self.clock()
+            for kind, weight in changes.items():
+                session.execute(table.delete().where(table.c.school_id == school_id, table.c.work_type == kind.value))
+                if weight is not None:
+                    session.execute(table.insert().values(school_id=school_id, work_type=kind.value, weight=weight,
+                                                          update_time=now, updated_by=identity.person_id))
+            response = journal_pb2.SetWorkTypeWeightsResponse(weights=self._weights_message(session, school_id))
+            replay.remember_response(session, store.replays, request.request_id, method, response)
+        return response
 
 
 def class_created_event(class_id: str, school_id: str, grade: int, letter: str, class_teacher_id: str = ""):

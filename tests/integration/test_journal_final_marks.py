@@ -232,3 +232,41 @@ def test_a5_final_marks_and_history_from_the_attackers_side(journal_stack):
                         .values(reason="Иная причина"))
     broken = _body(j.client.get(verification, headers=j.headers("admin")), 200)
     assert not broken["intact"] and broken["first_broken_sequence"] > 0
+
+
+def test_g2_school_weights_of_work_types_count_in_averages_and_suggestions(journal_stack):
+    j = journal_stack
+    url = f"/api/v1/journal/schools/{SCHOOL.id}/work-type-weights"
+    listed = {row["work_type"]: row for row in _body(j.client.get(url, headers=j.headers("teacher")), 200)["weights"]}
+    assert (listed["test"]["weight"], listed["test"]["school_set"], listed["test"]["title"]) == (
+        "2", False, "Контрольная работа")
+    forget_marks(j, STUDENT.id, MATH, dt.date(2026, 11, 5), dt.date(2026, 12, 28))
+    _body(j.save("teacher", MATH_TODAY, {"entries": [{"student_id": STUDENT.id, "marks": [
+        {"value": 5, "work_type": "oral"}, {"value": 4, "work_type": "oral"}, {"value": 3, "work_type": "test"},
+    ]}]}), 200)
+
+    before = j.state()
+    assert j.client.put(url, json={"weights": [{"work_type": "test", "weight": 3}]},
+                        headers=j.headers("teacher")).status_code == 403
+    assert j.client.put(url, json={"weights": [{"work_type": "test", "weight": 3}]},
+                        headers=j.headers("admin2")).status_code == 404
+    assert _body(j.client.put(url, json={"weights": [{"work_type": "test", "weight": 11}]},
+                              headers=j.headers("deputy")), 400)["field"] == "weights[0].weight"
+    assert _body(j.client.put(url, json={"weights": [{"work_type": "poetry", "weight": 2}]},
+                              headers=j.headers("deputy")), 400)["field"] == "weights[0].work_type"
+    assert j.state() == before
+
+    changed = {row["work_type"]: row for row in _body(j.client.put(url, json={"weights": [
+        {"work_type": "test", "weight": "3"}]}, headers=j.headers("deputy")), 200)["weights"]}
+    assert (changed["test"]["weight"], changed["test"]["school_set"], changed["oral"]["weight"]) == ("3", True, "1")
+    # (5·1 + 4·1 + 3·3) / 5 = 3,60
+    [mine] = _body(j.client.get(suggestions_url() + f"?student_id={STUDENT.id}", headers=j.headers("teacher")),
+                   200)["suggestions"]
+    assert (mine["weighted_average"], mine["suggested_value"]) == ("3.60", "4")
+    page = _body(j.page("teacher"), 200)
+    assert next(row for row in page["students"] if row["id"] == STUDENT.id)["average"] == "3.60"
+    assert {m["weight"] for m in page["marks"] if m["student_id"] == STUDENT.id and m["work_type"] == "test"} == {"3"}
+
+    back = {row["work_type"]: row for row in _body(j.client.put(url, json={"weights": [
+        {"work_type": "test", "weight": None}]}, headers=j.headers("admin")), 200)["weights"]}
+    assert (back["test"]["weight"], back["test"]["school_set"]) == ("2", False)
