@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
 from ezh.schedule.v1 import events_pb2 as schedule_events
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.clock import utc_now
 from services.common.events import Event
 from services.notify import rules, store
-from services.notify.inbox import Channels, Recipient, notify
+from services.notify.inbox import Channels, Recipient, insert_ignoring_duplicate, notify
 
 
 @dataclass
@@ -88,11 +88,9 @@ def _teaching(session: Session, school_id: str, class_id: str, subject_id: str, 
               subject_name: str) -> None:
     if not (class_id and subject_id and teacher_id):
         return
-    table = store.class_teaching
-    key = and_(table.c.class_id == class_id, table.c.subject_id == subject_id, table.c.teacher_id == teacher_id)
-    if session.scalar(select(func.count()).select_from(table).where(key)) == 0:
-        session.execute(table.insert().values(class_id=class_id, subject_id=subject_id, teacher_id=teacher_id,
-                                              school_id=school_id, subject_name=subject_name))
+    insert_ignoring_duplicate(session, store.class_teaching, dict(
+        class_id=class_id, subject_id=subject_id, teacher_id=teacher_id, school_id=school_id,
+        subject_name=subject_name))
 
 
 # ----------------------------------------------------------------- who is told
@@ -146,25 +144,24 @@ def _mark_fact_values(mark) -> dict:
                 weight=mark.weight)
 
 
-def _average_verdict(session: Session, student_id: str, subject_id: str, period_id: str) -> rules.AverageVerdict:
-    table = store.mark_fact
-    facts = [
-        rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date)
-        for row in session.execute(select(table).where(
-            table.c.student_id == student_id, table.c.subject_id == subject_id, table.c.period_id == period_id))
-    ]
-    return rules.j6_current_average(facts)
-
-
 def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVerdict, rules.AverageVerdict]:
     """Update the mark facts; the subject's average verdict before and after."""
-    before = _average_verdict(session, mark.student_id, mark.subject_id, mark.period_id)
     table = store.mark_fact
-    session.execute(table.delete().where(table.c.mark_id == mark.mark_id))
+    facts = {
+        row.mark_id: rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date)
+        for row in session.execute(select(table).where(
+            table.c.student_id == mark.student_id, table.c.subject_id == mark.subject_id,
+            table.c.period_id == mark.period_id))
+    }
+    before = rules.j6_current_average(facts.values())
+    if mark.mark_id in facts or deleted:
+        session.execute(table.delete().where(table.c.mark_id == mark.mark_id))
+        facts.pop(mark.mark_id, None)
     if not deleted:
-        session.execute(table.insert().values(mark_id=mark.mark_id, **_mark_fact_values(mark)))
-    after = _average_verdict(session, mark.student_id, mark.subject_id, mark.period_id)
-    return before, after
+        values = _mark_fact_values(mark)
+        session.execute(table.insert().values(mark_id=mark.mark_id, **values))
+        facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, values["lesson_date"])
+    return before, rules.j6_current_average(facts.values())
 
 
 def _handle_mark(session: Session, context: EventContext, event: Event, mark, previous=None,

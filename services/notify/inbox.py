@@ -25,19 +25,32 @@ class Channels:
     email: bool = False
 
 
-def preferences_of(session: Session, person_id: str) -> tuple[dict[tuple[str, str], str], dt.time | None, dt.time | None]:
-    chosen = {
+def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite); True if a row was added."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the two databases ezh runs on
+        raise RuntimeError(f"unsupported database {dialect}")
+    return session.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
+
+
+def chosen_modes(session: Session, person_id: str) -> dict[tuple[str, str], str]:
+    return {
         (row.kind, row.channel): row.mode
         for row in session.execute(select(store.preference).where(store.preference.c.person_id == person_id))
     }
+
+
+def quiet_hours(session: Session, person_id: str) -> tuple[dt.time | None, dt.time | None]:
     setting = session.execute(
         select(store.person_setting).where(store.person_setting.c.person_id == person_id)
     ).first()
-    quiet_start = quiet_end = None
-    if setting is not None and setting.quiet_start and setting.quiet_end:
-        quiet_start = rules.c1_clock_time("quiet_start", setting.quiet_start)
-        quiet_end = rules.c1_clock_time("quiet_end", setting.quiet_end)
-    return chosen, quiet_start, quiet_end
+    if setting is None or not (setting.quiet_start and setting.quiet_end):
+        return None, None
+    return rules.c1_clock_time("quiet_start", setting.quiet_start), rules.c1_clock_time("quiet_end", setting.quiet_end)
 
 
 def notify(
@@ -56,29 +69,26 @@ def notify(
     """One notification for `recipient` from `source_key` (an event id, a message id…).
 
     A second call with the same recipient and source creates nothing: the
-    (recipient, source) pair is unique, and the caller's transaction also
-    holds the consumer's processed-event row. Returns the new id, or None.
+    (recipient, source) pair is unique (the insert skips a duplicate), and
+    the caller's transaction also holds the consumer's processed-event row.
+    Returns the new id, or None.
     """
-    table = store.notification
-    exists = session.scalar(
-        select(table.c.id).where(table.c.recipient_id == recipient.person_id, table.c.source_key == source_key)
-    )
-    if exists is not None:
-        return None
-    chosen, quiet_start, quiet_end = preferences_of(session, recipient.person_id)
+    chosen = chosen_modes(session, recipient.person_id)
     in_app = rules.c1_mode(kind, "in_app", chosen)
     email_mode = rules.c1_mode(kind, "email", chosen)
     send_email = channels.email and email_allowed and bool(recipient.email) and email_mode != rules.OFF
     if in_app == rules.OFF and not send_email:
         return None
     notification_id = str(uuid.uuid4())
-    session.execute(table.insert().values(
+    added = insert_ignoring_duplicate(session, store.notification, dict(
         id=notification_id, recipient_id=recipient.person_id, kind=kind, title=text.title[:200], body=text.body,
         link=text.link, student_id=student_id, school_id=school_id, source_key=source_key, create_time=now,
         shown=in_app != rules.OFF,
     ))
+    if not added:  # this recipient was told of this source before
+        return None
     if send_email:
-        due = rules.c1_send_time(email_mode, now, quiet_start, quiet_end)
+        due = rules.c1_send_time(email_mode, now, *quiet_hours(session, recipient.person_id))
         session.execute(store.delivery.insert().values(
             id=str(uuid.uuid4()), notification_id=notification_id, recipient_id=recipient.person_id,
             channel="email", address=recipient.email, recipient_name=recipient.name, status="pending",
