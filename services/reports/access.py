@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from services.common.errors import NotFound, PermissionDenied
+from services.common.errors import InvalidArgument, NotFound, PermissionDenied
 from services.common.roles import Role
 from services.common.tokens import Identity
 from services.reports import queries, store
@@ -27,8 +27,6 @@ def own_school(identity: Identity, requested: str) -> str:
     """The school of a report: any for the district operator (named), else the caller's own."""
     if identity.has_role(Role.DISTRICT_OPERATOR):
         if not requested:
-            from services.common.errors import InvalidArgument
-
             raise InvalidArgument("school_id", "Укажите школу (school_id)")
         return requested
     if not identity.school_id or (requested and requested != identity.school_id):

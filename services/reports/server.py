@@ -14,7 +14,7 @@ from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.identity import require_identity
 from services.common.roles import STAFF_ROLES, Role
 from services.common.validation import identifier, required_text, timestamp
-from services.reports import access, catalog, documents, printouts, render, store
+from services.reports import access, catalog, documents, printouts, queries, render, store
 from services.reports.printouts import SCHOOL_TIMEZONE
 
 REMARK_AUTHORS = (Role.DEPUTY_DIRECTOR, Role.DIRECTOR)
@@ -109,9 +109,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
     def VerifyPrintout(self, request, context):
         with self.database.session() as session:
             row, matches, changed = printouts.verify_printout(session, request.code, self.today())
-            from services.reports.queries import school_name
-
-            name = school_name(session, row.school_id) if row.school_id else ""
+            name = queries.school_name(session, row.school_id) if row.school_id else ""
         printed = as_utc(row.print_time)
         if matches:
             message = f"Распечатка соответствует журналу: содержание не менялось с {printed:%d.%m.%Y %H:%M} UTC"
