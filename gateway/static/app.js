@@ -19,6 +19,7 @@ const ROUTES = [
   { pattern: /^\/profile$/, screen: "profile" },
   { pattern: /^\/notifications$/, screen: "notifications" },
   { pattern: /^\/lessons$/, screen: "lessons" },
+  { pattern: /^\/reports$/, screen: "reports" },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
 
@@ -39,6 +40,9 @@ function menuItems(me) {
     if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
+  if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
+    items.push(["#/reports", "Отчёты"]);
+  }
   if (me.school) items.push(["#/notifications", "Уведомления"], ["#/messages", "Сообщения"]);
   items.push(["#/profile", "Профиль"]);
   return items;
