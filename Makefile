@@ -10,7 +10,7 @@ BUF := build/tools/node_modules/.bin/buf
 AXE := build/tools/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: up test protos lint lint-protos lint-python lock migrate unit integration clean bench
+.PHONY: bench-schedule up test protos lint lint-protos lint-python lock migrate unit integration clean bench
 
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
@@ -33,9 +33,10 @@ lint-python: $(INSTALLED)
 
 # The virtual environment with the project and its test tools; the two .pth
 # files put the source tree and the generated protobuf code on sys.path.
-$(INSTALLED): pyproject.toml requirements-dev.lock
+$(INSTALLED): pyproject.toml requirements-dev.lock requirements-solver.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-solver.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) -c 'import sysconfig, pathlib; site = pathlib.Path(sysconfig.get_paths()["purelib"]); \
 	  (site / "ezh-protos.pth").write_text("$(CURDIR)/$(GEN)\n")'
@@ -79,6 +80,10 @@ lock: $(INSTALLED)
 # p50/p95/p99 and requests per second.
 bench: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m bench.journal_bench
+
+# The schedule solver on a 30-class school and week reads through the gateway (prints figures).
+bench-schedule: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m bench.schedule_bench
 
 clean:
 	rm -rf $(VENV) build

@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from ezh.schedule.v1 import events_pb2, schedule_pb2
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -22,16 +22,19 @@ def parse_date(field: str, text: str) -> dt.date:
 
 
 def names(session: Session, school_id: str) -> rules.Names:
-    def pairs(table, column):
-        return dict(session.execute(select(table.c.id, column).where(table.c.school_id == school_id)).all())
-
-    return rules.Names(
-        classes=pairs(store.school_class, store.school_class.c.name),
-        subgroups=pairs(store.subgroup, store.subgroup.c.name),
-        subjects=pairs(store.subject, store.subject.c.name),
-        teachers=pairs(store.teacher, store.teacher.c.full_name),
-        rooms=pairs(store.room, store.room.c.name),
-    )
+    """The school's names for messages and views, in one round trip."""
+    tables = (("classes", store.school_class, store.school_class.c.name),
+              ("subgroups", store.subgroup, store.subgroup.c.name),
+              ("subjects", store.subject, store.subject.c.name),
+              ("teachers", store.teacher, store.teacher.c.full_name),
+              ("rooms", store.room, store.room.c.name))
+    query = union_all(*(
+        select(literal(kind).label("kind"), table.c.id, column.label("name")).where(table.c.school_id == school_id)
+        for kind, table, column in tables))
+    found: dict[str, dict[str, str]] = {kind: {} for kind, _, _ in tables}
+    for kind, row_id, name in session.execute(query):
+        found[kind][row_id] = name
+    return rules.Names(**found)
 
 
 def group_sizes(session: Session, school_id: str) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
