@@ -43,6 +43,8 @@ class ChangeWriter:
     actor_id: str
     changed_at: dt.datetime
     reason: str = ""
+    # M3: the deputy director's exception that let these changes into a locked period, noted in each new value.
+    exception_id: str = ""
     _sequence: int | None = None
     _hash: str = rules.GENESIS_HASH
     _rows: list = field(default_factory=list)
@@ -68,6 +70,8 @@ class ChangeWriter:
             self._lock()
         # Stored as JSON and read back the same way, so the hash is over what the row holds.
         old_value = None if old_value is None else json.loads(_json(old_value))
+        if new_value is not None and self.exception_id:
+            new_value = {**new_value, "exception_id": self.exception_id}
         new_value = None if new_value is None else json.loads(_json(new_value))
         record = rules.ChangeRecord(
             school_id=self.school_id, sequence=self._sequence + 1, entity=entity, entity_id=entity_id,

@@ -192,8 +192,10 @@ def _mark_state(value: str, work_type: str, weight: Decimal | None) -> dict:
 
 def save_lesson_entries(
     session: Session, lesson, entries: list[EntryIn], *, actor_id: str, now: dt.datetime, reason: str,
+    exception_id: str = "",
 ) -> SaveResult:
-    """Replace the entries' marks and absences at `lesson` (checks first, then writes)."""
+    """Replace the entries' marks and absences at `lesson` (checks first, then writes); `exception_id`
+    names the exception that opened the lesson's locked period, recorded with each change."""
     mark, absence = store.mark, store.absence
     students = [entry.student_id for entry in entries]
     enrolled = set(session.scalars(
@@ -243,7 +245,7 @@ def save_lesson_entries(
             before for _, before, _ in absence_changes if before is not None]:
         rules.change_allowed(as_utc(row.create_time), now, reason).raise_if_refused()
 
-    writer = ChangeWriter(session, lesson.school_id, actor_id, now, reason)
+    writer = ChangeWriter(session, lesson.school_id, actor_id, now, reason, exception_id)
     result = SaveResult()
     where = LessonContext.of(session, lesson)
     context = dict(lesson_id=lesson.id)
@@ -316,13 +318,15 @@ def save_lesson_entries(
     return result
 
 
-def entry_allowed(session: Session, lesson, today: dt.date) -> None:
+def entry_allowed(session: Session, lesson, today: dt.date) -> str:
     """M3: the lesson's period must be open for marks and absences, or opened by an exception
-    (FAILED_PRECONDITION otherwise)."""
+    (FAILED_PRECONDITION otherwise); the exception's id when one opened it, else ""."""
     row = period_of_day(session, lesson.school_id, lesson.date)
     if row is None:
         raise FailedPrecondition("Урок не относится ни к одному учебному периоду", reason="LESSON_OUTSIDE_PERIOD")
-    locks.lesson_entry_decision(session, lesson, row, today).raise_if_refused()
+    decision = locks.lesson_entry_decision(session, lesson, row, today)
+    decision.raise_if_refused()
+    return decision.exception.id if decision.late else ""
 
 
 def student_names(rows: Iterable) -> list:

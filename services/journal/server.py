@@ -388,9 +388,10 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                                          reason="LESSON_CANCELLED")
             pass_fail = session.scalar(select(store.subject.c.pass_fail).where(store.subject.c.id == lesson.subject_id))
             checked = entries.check_entries(request.entries, bool(pass_fail))
-            entries.entry_allowed(session, lesson, entries.school_today(now))
+            exception_id = entries.entry_allowed(session, lesson, entries.school_today(now))
             result = entries.save_lesson_entries(
                 session, lesson, checked, actor_id=identity.person_id, now=now, reason=reason,
+                exception_id=exception_id,
             )
             marks = session.execute(
                 select(store.mark).where(store.mark.c.lesson_id == lesson_id)

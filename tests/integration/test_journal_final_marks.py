@@ -164,6 +164,10 @@ def test_m3_deadline_lock_and_the_deputy_directors_exception(journal_stack):
     # With the exception: the lock opens for this class and subject only, and late final marks are recorded as such.
     saved = _body(j.save("teacher", old_lesson.id, entry), 200)
     assert [mark["value"] for mark in saved["marks"]] == ["5"]
+    [late_entry] = _body(j.client.get(f"/api/v1/journal/lessons/{old_lesson.id}/students/{STUDENT.id}/history",
+                                      headers=j.headers("deputy")), 200)["entries"]
+    assert late_entry["new_value"] == {"value": "5", "work_type": "test", "weight": None,
+                                       "exception_id": opened["id"]}
     other_subject = j.rpc("admin", "CreateLesson", journal_pb2.CreateLessonRequest(
         class_id=CLASS_5A.id, subject_id=RUSSIAN, teacher_id=DISTRICT.account("classteacher").person.id,
         date="2026-10-20", number=7)).lesson
