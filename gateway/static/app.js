@@ -20,6 +20,7 @@ const ROUTES = [
   { pattern: /^\/notifications$/, screen: "notifications" },
   { pattern: /^\/lessons$/, screen: "lessons" },
   { pattern: /^\/reports$/, screen: "reports" },
+  { pattern: /^\/events$/, screen: "events" },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
 
@@ -43,7 +44,7 @@ function menuItems(me) {
   if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
     items.push(["#/reports", "Отчёты"]);
   }
-  if (me.school) items.push(["#/notifications", "Уведомления"], ["#/messages", "Сообщения"]);
+  if (me.school) items.push(["#/notifications", "Уведомления"], ["#/messages", "Сообщения"], ["#/events", "События"]);
   items.push(["#/profile", "Профиль"]);
   return items;
 }

@@ -256,3 +256,32 @@ def test_r1_director_sees_a_progress_report_with_a_chart_and_downloads_it(client
     assert xlsx.status == 200 and xlsx.body()[:2] == b"PK"
     pdf = page.request.get(page.get_by_role("link", name="PDF").get_attribute("href"))
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
+
+
+def test_c3_class_teacher_calls_a_meeting_and_a_parent_answers(client_factory):
+    teacher = client_factory()
+    teacher.sign_in("classteacher")
+    page = teacher.page
+    page.get_by_role("link", name="События").click()
+    form = page.locator("#new-event")
+    form.get_by_label("Название").fill("Родительское собрание 5А")
+    form.get_by_label("Для кого").select_option(label="Мой класс")
+    form.get_by_label("Кому показать").select_option(label="родителям")
+    form.get_by_label("Когда").fill("2026-12-03T18:30")
+    form.get_by_label("Где").fill("Кабинет 101")
+    form.get_by_label("Просить ответить, придут ли").check()
+    form.get_by_role("button", name="Опубликовать").click()
+    page.locator("ol.events li", has_text="Родительское собрание 5А").wait_for()
+    teacher.check_accessibility()
+
+    parent = client_factory(PHONE)
+    parent.sign_in("parent")
+    parent.page.get_by_role("link", name="События").click()
+    meeting = parent.page.locator("ol.events li", has_text="Родительское собрание 5А")
+    meeting.wait_for()
+    assert "3 декабря 2026 г. в 18:30, Кабинет 101" in meeting.inner_text()
+    meeting.get_by_role("button", name="Приду", exact=True).click()
+    meeting.get_by_role("status").filter(has_text="Ваш ответ: приду").wait_for()
+    assert "Придут: 1" in meeting.inner_text()
+    parent.check_accessibility()
+    parent.screenshot("events-parent")
