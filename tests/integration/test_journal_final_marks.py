@@ -206,6 +206,18 @@ def test_a5_final_marks_and_history_from_the_attackers_side(journal_stack):
     assert j.client.get(suggestions_url(), headers=j.headers("teacher2")).status_code == 403
     assert j.client.get(suggestions_url(), headers=j.headers("teacher7")).status_code == 404
     assert j.client.get(suggestions_url(), headers=j.headers("parent")).status_code == 403
+    # Bad input: 400 naming the field, nothing changed.
+    extra = j.client.put(final_mark_url(student), json={"value": 4, "grade": 5}, headers=j.headers("teacher"))
+    assert _body(extra, 400)["field"] == "grade"
+    assert _body(put_mark(j, "teacher", 4, student_id=student, kind="semester"), 400)["field"] == "kind"
+    assert _body(put_mark(j, "teacher", 4, student_id=student, kind="year"), 400)["field"] == "period_id"
+    bad_class = j.client.post(f"/api/v1/journal/periods/{QUARTER_1}/exceptions", headers=j.headers("deputy"),
+                              json={"valid_until": "2026-11-30", "reason": "Приказ", "class_id": "5А"})
+    assert _body(bad_class, 400)["field"] == "class_id"
+    bad_day = j.client.post(f"/api/v1/journal/periods/{QUARTER_1}/exceptions", headers=j.headers("deputy"),
+                            json={"valid_until": "30.11.2026", "reason": "Приказ"})
+    assert _body(bad_day, 400)["field"] == "valid_until"
+    assert j.client.get("/api/v1/journal/final-marks/abc/history", headers=j.headers("teacher")).status_code == 400
     assert j.state() == before
 
     # The history of a cell: a change made two days later with its reason, for staff who may see the class.
