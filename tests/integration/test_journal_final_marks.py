@@ -13,6 +13,7 @@ import pytest
 from ezh.journal.v1 import journal_pb2
 from sqlalchemy import delete, select
 
+from services.common.demo import demo_id
 from services.journal import store
 from tests.integration import test_journal_marks
 from tests.integration.test_journal_marks import (
@@ -112,6 +113,16 @@ def test_m2_m4_suggestion_with_basis_and_quarter_mark_needs_three_marks_and_writ
 
     listed = _body(j.client.get(suggestions_url() + f"?student_id={STUDENT.id}", headers=j.headers("deputy")), 200)
     assert listed["suggestions"][0]["current"]["value"] == "5"
+
+    # M1: the year mark is suggested from the quarters' marks; three are still missing.
+    year = demo_id("period", SCHOOL.id, 2026, "year")
+    [yearly] = _body(j.client.get(suggestions_url(year) + f"?student_id={STUDENT.id}&kind=year",
+                                  headers=j.headers("teacher")), 200)["suggestions"]
+    assert [item["code"] for item in yearly["unmet"]] == ["PERIOD_MARK_MISSING"] * 3
+    assert "1 четверть" in yearly["unmet"][0]["message"] and yearly["suggested_value"] is None
+    assert _body(put_mark(j, "teacher", 5, period_id=year, kind="year"), 422)["reason"] == "PERIOD_MARK_MISSING"
+    assert _body(j.client.get(suggestions_url(year) + "?kind=quarter", headers=j.headers("teacher")),
+                 400)["field"] == "kind"
 
 
 def _deputy_of_school_2(j) -> str:
