@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from services.notify import rules, store
@@ -34,7 +34,8 @@ def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the two databases ezh runs on
         raise RuntimeError(f"unsupported database {dialect}")
-    return session.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    return session.execute(statement).first() is not None
 
 
 def chosen_modes(session: Session, person_id: str) -> dict[tuple[str, str], str]:
