@@ -23,6 +23,7 @@ from services.common.logging_setup import configure_logging
 from services.common.migrations import upgrade
 from services.common.settings import SERVICES, Settings, get_settings
 from services.journal import seed as journal_seed
+from services.notify import seed as notify_seed
 from services.schedule import seed as schedule_seed
 
 DEMO_LOGINS = (
@@ -48,6 +49,7 @@ def prepare(settings: Settings) -> str:
         "auth": lambda db: auth_seed.seed_demo(db, district, password),
         "journal": lambda db: journal_seed.seed_demo(db, district),
         "schedule": lambda db: schedule_seed.seed_demo(db, district),
+        "notify": lambda db: notify_seed.seed_demo(db, district),
     }
     for service, seed in seeders.items():
         database = Database(settings.database_url(service))
