@@ -283,6 +283,12 @@ def test_s1_corrections_published_as_events_and_shown_in_the_weeks(schedule):
     assert _body(s.post("teacher", f"/lessons/{MATH_TODAY}/cancellation", {"reason": "x"}), 403)
     assert _body(s.post("teacher7", f"/lessons/{MATH_TODAY}/cancellation", {"reason": "x"}), 403)
     assert _body(s.get("teacher7", f"/schools/{SCHOOL.id}/weeks/classes/{CLASS_5A.id}", date="2026-11-27"), 404)
+    # Nor may this school's deputy touch another school's lessons or timetable: they are not found.
+    lesson_7v = demo_id("lesson", SCHOOL2.classes[0].id, FRIDAY, 1)
+    assert _body(s.post("deputy", f"/lessons/{lesson_7v}/cancellation", {"reason": "x"}), 404)["reason"] == \
+        "LESSON_NOT_FOUND"
+    assert _body(s.post("deputy", f"/timetables/{demo_id('timetable', SCHOOL2.id, 2026)}/entries", {"entries": [
+        _entry(CLASS_5A.id, MATH, "teacher", "101", 1, 1)]}), 404)["reason"] == "TIMETABLE_NOT_FOUND"
     assert s.outbox_count() == before > events_before
 
 
