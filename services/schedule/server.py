@@ -643,6 +643,8 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
         return changed
 
     def _check_placement(self, session, row, *, teacher_id=None, room_id=None, day=None, slot=None) -> None:
+        """Refuse a correction that conflicts with the day's other lessons, in what it changes:
+        the teacher of a substitution, the room of a room change, everything of a move."""
         sizes = lessons.group_sizes(session, row.school_id)
         moved = lessons.placement(row, row.date, sizes)
         moved = rules.Placement(**{**moved.__dict__, "teacher_id": teacher_id or moved.teacher_id,
@@ -654,8 +656,12 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
             store.academic_year.c.school_id == row.school_id, store.academic_year.c.start_date <= moved.day,
             store.academic_year.c.end_date >= moved.day)).first()
         days_off = lessons.holidays(session, row.school_id, year.id if year else None)
-        _refuse_conflicts(rules.s1_conflicts(others + [moved], known, capacities=lessons.capacities(
-            session, row.school_id), holidays=days_off, new_ids={moved.id}))
+        conflicts = rules.s1_conflicts(others + [moved], known, capacities=lessons.capacities(
+            session, row.school_id), holidays=days_off, new_ids={moved.id})
+        if day is None and slot is None:
+            changed = {"teacher"} if teacher_id else {"room", "capacity"}
+            conflicts = [conflict for conflict in conflicts if conflict.kind in changed]
+        _refuse_conflicts(conflicts)
 
     def SubstituteLesson(self, request, context):
         identity = require_identity()
