@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from ezh.journal.v1 import events_pb2, journal_pb2
 from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import outbox
 from services.common.clock import as_utc
-from services.common.errors import InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import new_event
 from services.journal import entries, locks, rules, store
 from services.journal.change_history import ChangeWriter
@@ -273,11 +274,17 @@ def set_final_mark(session: Session, target: FinalMarkTarget, value: rules.Final
     exception_id = decision.exception.id if decision.late else None
     if before is None:
         mark_id = str(uuid.uuid4())
-        session.execute(final.insert().values(
-            id=mark_id, school_id=target.school_id, student_id=target.student_id, class_id=target.class_id,
-            subject_id=target.subject.id, period_id=target.period.id, kind=target.kind.value, value=text,
-            teacher_id=actor_id, exception_id=exception_id, create_time=now, update_time=now,
-        ))
+        try:
+            with session.begin_nested():
+                session.execute(final.insert().values(
+                    id=mark_id, school_id=target.school_id, student_id=target.student_id,
+                    class_id=target.class_id, subject_id=target.subject.id, period_id=target.period.id,
+                    kind=target.kind.value, value=text, teacher_id=actor_id, exception_id=exception_id,
+                    create_time=now, update_time=now,
+                ))
+        except IntegrityError:
+            raise AlreadyExists("Эту итоговую отметку только что выставил другой запрос: обновите страницу",
+                                reason="FINAL_MARK_EXISTS", field="value") from None
     else:
         mark_id = before.id
         session.execute(final.update().where(final.c.id == mark_id).values(
