@@ -363,6 +363,10 @@ def test_m3_locked_period_refuses_marks(journal_stack):
     )).lesson
     future = j.rpc("teacher", "CreateLesson", journal_pb2.CreateLessonRequest(
         class_id=CLASS_5A.id, subject_id=MATH, date="2026-12-01", number=6)).lesson
+    created = j.outbox_events()[-1]
+    assert created["type"] == "ezh.journal.lesson.changed.v1"
+    assert (created["data"]["lesson_id"], created["data"]["period_id"], created["data"]["subject_name"]) == (
+        future.id, QUARTER_2, "Математика")
     before = j.state()
 
     refused = j.save("teacher", lesson.id, {"entries": [
