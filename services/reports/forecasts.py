@@ -30,7 +30,7 @@ def features_as_of(session: Session, school_id: str, period: queries.PeriodRow, 
     data.absences = [(fact, row) for fact, row in data.absences if fact.day <= as_of]
     data.__dict__.pop("_pairs", None)
     previous = queries.previous_period(session, period)
-    before = counted_marks(queries.load_school(session, school_id, previous.span(), class_ids)) if previous else {}
+    before = counted_marks(queries.load_results(session, school_id, previous.span(), class_ids)) if previous else {}
     total_days = (period.end - period.start).days + 1
     remaining = max(0, (period.end - as_of).days) / total_days
     unexcused: dict[tuple[str, str], int] = defaultdict(int)

@@ -11,7 +11,7 @@ from services.journal.rules.results import STANDING_TITLES, StudentStanding, cla
 from services.reports import queries
 from services.reports.documents import Chart, Document, Table
 from services.reports.rules.attendance import j5_missed_by_student, j5_missed_by_week
-from services.reports.rules.progress import r1_counted_mark, r1_threes_and_twos
+from services.reports.rules.progress import r1_counted_mark, r1_counted_mark_of_groups, r1_threes_and_twos
 from services.reports.rules.spans import Span
 
 STANDINGS = list(StudentStanding)
@@ -24,12 +24,17 @@ SUMMARY_COLUMNS = ["Отметок", "«5»", "«4»", "«3»", "«2»", "н/а"
 def counted_marks(data: queries.SchoolData) -> dict[str, dict[str, FinalMarkValue]]:
     """Each student's counted mark per subject (R1: the final mark, else the rounded average)."""
     result: dict[str, dict[str, FinalMarkValue]] = defaultdict(dict)
-    pairs = set(data.marks_by_pair) | set(data.final_marks)
+    groups = data.mark_groups
+    pairs = set(data.marks_by_pair if groups is None else groups) | set(data.final_marks)
     for student_id, subject_id in pairs:
         if student_id not in data.students:
             continue
         final = data.final_marks.get((student_id, subject_id))
-        counted = r1_counted_mark(final.value if final is not None else None, data.marks_of(student_id, subject_id))
+        final_text = final.value if final is not None else None
+        if groups is None:
+            counted = r1_counted_mark(final_text, data.marks_of(student_id, subject_id))
+        else:
+            counted = r1_counted_mark_of_groups(final_text, groups.get((student_id, subject_id), ()))
         if counted is not None:
             result[student_id][subject_id] = counted.value
     return result
@@ -68,7 +73,7 @@ def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str
     periods = [p for p in queries.school_periods(session, school_id) if p.kind == span.kind and p.start <= span.start]
     labels, passes, quality = [], [], []
     for period in periods[-6:]:
-        data = queries.load_school(session, school_id, period.span(), class_ids)
+        data = queries.load_results(session, school_id, period.span(), class_ids)
         results = class_results({s: list(m.values()) for s, m in counted_marks(data).items()})
         if results.graded:
             labels.append(period.title)
@@ -82,9 +87,9 @@ def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str
 
 def school_progress(session: Session, school_id: str, span: Span, previous: Span | None) -> Document:
     """R1: progress and quality of a school by class, subject and teacher, with the previous period."""
-    data = queries.load_school(session, school_id, span)
+    data = queries.load_results(session, school_id, span)
     counted = counted_marks(data)
-    before = counted_marks(queries.load_school(session, school_id, previous)) if previous else {}
+    before = counted_marks(queries.load_results(session, school_id, previous)) if previous else {}
     document = Document(f"Отчёт об успеваемости и качестве знаний — {span.title}",
                         f"Подсчёт {basis_note(data)}", queries.school_name(session, school_id))
     classes = Table("classes", "По классам", ["Класс", *RESULT_COLUMNS, "Успеваемость пред., %",
@@ -127,9 +132,9 @@ def district_progress(session: Session, school_ids: list[str], spans: Mapping[st
     everyone: dict[str, list] = {}
     for school_id in school_ids:
         span, previous = spans[school_id]
-        data = queries.load_school(session, school_id, span)
+        data = queries.load_results(session, school_id, span)
         counted = counted_marks(data)
-        before = counted_marks(queries.load_school(session, school_id, previous)) if previous else {}
+        before = counted_marks(queries.load_results(session, school_id, previous)) if previous else {}
         marks = {s: list(counted.get(s, {}).values()) for s in data.students}
         everyone.update(marks)
         earlier = class_results({s: list(before.get(s, {}).values()) for s in data.students})
@@ -146,7 +151,7 @@ def district_progress(session: Session, school_ids: list[str], spans: Mapping[st
 
 def subject_teacher_report(session: Session, school_id: str, teacher_id: str, span: Span) -> Document:
     """G3: a subject teacher's report on the classes and subjects they teach."""
-    data = queries.load_school(session, school_id, span)
+    data = queries.load_results(session, school_id, span)
     counted = counted_marks(data)
     pairs = sorted((data.classes[c].name, data.subjects.get(s, ""), c, s)
                    for (c, s), t in data.teachers.items() if t == teacher_id and c in data.classes)
@@ -176,7 +181,7 @@ def _value_text(value: FinalMarkValue) -> str:
 
 def class_teacher_report(session: Session, school_id: str, class_id: str, span: Span) -> Document:
     """G3: the class teacher's report: results, subjects, attendance, students with a «3», a «2», not attested."""
-    data = queries.load_school(session, school_id, span, {class_id})
+    data = queries.load_results(session, school_id, span, {class_id}, absences=True)
     counted = counted_marks(data)
     name = data.classes[class_id].name
     document = Document(f"Отчёт классного руководителя {name} — {span.title}", f"Подсчёт {basis_note(data)}",
@@ -230,7 +235,7 @@ def _attendance_chart(data: queries.SchoolData) -> Chart:
 
 def attendance_report(session: Session, school_id: str, class_id: str | None, span: Span) -> Document:
     """J5, G3: lessons missed per student (excused vs unexcused) and per week."""
-    data = queries.load_school(session, school_id, span, {class_id} if class_id else None)
+    data = queries.load_results(session, school_id, span, {class_id} if class_id else None, absences=True)
     what = data.classes[class_id].name if class_id else "школа"
     document = Document(f"Посещаемость — {what}, {span.title}", "Пропуск: н, у, б; уважительные: у и б",
                         queries.school_name(session, school_id))

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
@@ -14,6 +14,7 @@ from services.journal.rules.marks import Mark
 from services.journal.rules.periods import PeriodKind, period_title
 from services.reports import store
 from services.reports.rules.attendance import AbsenceFact
+from services.reports.rules.progress import MarkGroup
 from services.reports.rules.spans import Span
 
 
@@ -152,6 +153,8 @@ class SchoolData:
     absences: list[tuple[AbsenceFact, object]] = field(default_factory=list)
     lessons: list = field(default_factory=list)
     teachers: dict[tuple[str, str], str] = field(default_factory=dict)  # (class, subject) -> teacher
+    # (student, subject) -> counted groups of marks, when loaded by `load_results` instead of `marks`
+    mark_groups: dict[tuple[str, str], list[MarkGroup]] | None = None
 
     def marks_of(self, student_id: str, subject_id: str) -> list[Mark]:
         return [row.mark for row in self.marks_by_pair.get((student_id, subject_id), ()) if row.mark is not None]
@@ -167,9 +170,8 @@ class SchoolData:
         return cached
 
 
-def load_school(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None) -> SchoolData:
-    """Everything of a school in the span; only `class_ids` when given."""
-    data = SchoolData(school_id, span)
+def _classes_and_students(session: Session, data: SchoolData, class_ids: set[str] | None) -> None:
+    school_id = data.school_id
     classes = select(store.school_class).where(store.school_class.c.school_id == school_id)
     for row in session.execute(classes.order_by(store.school_class.c.grade, store.school_class.c.name)):
         if class_ids is None or row.class_id in class_ids:
@@ -179,6 +181,69 @@ def load_school(session: Session, school_id: str, span: Span, class_ids: set[str
     for row in session.execute(students.order_by(store.student.c.last_name, store.student.c.first_name)):
         if row.class_id in data.classes:
             data.students[row.student_id] = student_row(row)
+
+
+def _final_marks(session: Session, data: SchoolData) -> None:
+    if data.span.period_id:
+        f = store.final_mark
+        for row in session.execute(select(f).where(f.c.school_id == data.school_id, f.c.period_id == data.span.period_id,
+                                                   f.c.class_id.in_(list(data.classes)))):
+            data.final_marks[(row.student_id, row.subject_id)] = row
+            data.subjects.setdefault(row.subject_id, row.subject_name)
+            if row.teacher_id:
+                data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
+
+
+def _absences(session: Session, data: SchoolData) -> None:
+    a, span = store.absence, data.span
+    for row in session.execute(select(a).where(
+            a.c.school_id == data.school_id, a.c.class_id.in_(list(data.classes)), a.c.kind != "",
+            a.c.lesson_date >= span.start, a.c.lesson_date <= span.end)):
+        data.absences.append((AbsenceFact(row.student_id, row.lesson_date, row.kind), row))
+
+
+def load_results(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None, *,
+                 absences: bool = False) -> SchoolData:
+    """What results need of a school in the span: marks counted by value and weight (GROUP BY), not row by row."""
+    data = SchoolData(school_id, span)
+    _classes_and_students(session, data, class_ids)
+    in_classes = list(data.classes)
+    data.mark_groups = {}
+    m = store.mark
+    rows = session.execute(
+        select(m.c.student_id, m.c.subject_id, m.c.subject_name, m.c.class_id, m.c.teacher_id, m.c.value,
+               m.c.weight, m.c.work_type, func.count().label("n"))
+        .where(m.c.school_id == school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
+               m.c.lesson_date >= span.start, m.c.lesson_date <= span.end)
+        .group_by(m.c.student_id, m.c.subject_id, m.c.subject_name, m.c.class_id, m.c.teacher_id, m.c.value,
+                  m.c.weight, m.c.work_type))
+    for row in rows:
+        data.mark_groups.setdefault((row.student_id, row.subject_id), []).append(
+            MarkGroup(row.value, row.weight, row.work_type, row.n))
+        data.subjects.setdefault(row.subject_id, row.subject_name)
+        if row.teacher_id:
+            data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
+    les = store.lesson
+    for row in session.execute(select(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id,
+                                      func.max(les.c.lesson_date).label("last"))
+                               .where(les.c.school_id == school_id, les.c.class_id.in_(in_classes),
+                                      les.c.cancelled.is_(False), les.c.lesson_date >= span.start,
+                                      les.c.lesson_date <= span.end)
+                               .group_by(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id)
+                               .order_by("last")):
+        data.subjects.setdefault(row.subject_id, row.subject_name)
+        if row.teacher_id:
+            data.teachers[(row.class_id, row.subject_id)] = row.teacher_id  # the latest lesson's teacher
+    _final_marks(session, data)
+    if absences:
+        _absences(session, data)
+    return data
+
+
+def load_school(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None) -> SchoolData:
+    """Everything of a school in the span, row by row; only `class_ids` when given."""
+    data = SchoolData(school_id, span)
+    _classes_and_students(session, data, class_ids)
     in_classes = list(data.classes)
     m = store.mark
     for row in session.execute(select(m).where(
@@ -199,19 +264,8 @@ def load_school(session: Session, school_id: str, span: Span, class_ids: set[str
         data.subjects.setdefault(row.subject_id, row.subject_name)
         if row.teacher_id:
             data.teachers[(row.class_id, row.subject_id)] = row.teacher_id
-    if span.period_id:
-        f = store.final_mark
-        for row in session.execute(select(f).where(f.c.school_id == school_id, f.c.period_id == span.period_id,
-                                                   f.c.class_id.in_(in_classes))):
-            data.final_marks[(row.student_id, row.subject_id)] = row
-            data.subjects.setdefault(row.subject_id, row.subject_name)
-            if row.teacher_id:
-                data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
-    a = store.absence
-    for row in session.execute(select(a).where(
-            a.c.school_id == school_id, a.c.class_id.in_(in_classes), a.c.kind != "",
-            a.c.lesson_date >= span.start, a.c.lesson_date <= span.end)):
-        data.absences.append((AbsenceFact(row.student_id, row.lesson_date, row.kind), row))
+    _final_marks(session, data)
+    _absences(session, data)
     return data
 
 

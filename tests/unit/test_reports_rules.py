@@ -140,3 +140,18 @@ def test_r3_verification_codes_are_short_and_forgiving():
     assert normalise_code(code.lower().replace("-", " ")) == code
     with pytest.raises(InvalidArgument):
         normalise_code("O0O0O-I1I1I")
+
+
+def test_r1_counted_mark_of_groups_equals_the_mark_by_mark_figure():
+    import random
+    from collections import Counter
+
+    from services.reports.rules.progress import MarkGroup, r1_counted_mark_of_groups
+
+    rng = random.Random(5)
+    for _ in range(300):
+        marks = [Mark(rng.choice((1, 2, 3, 4, 5, 5, "pass", "fail")), rng.choice(("oral", "test", "homework")), DAY,
+                      weight=Decimal(rng.choice(("0.5", "1", "1.5", "2")))) for _ in range(rng.randrange(1, 9))]
+        groups = Counter((str(m.value), str(m.weight), m.work_type.value) for m in marks)
+        grouped = r1_counted_mark_of_groups(None, [MarkGroup(v, w, t, n) for (v, w, t), n in groups.items()])
+        assert grouped == r1_counted_mark(None, marks)

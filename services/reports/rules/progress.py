@@ -14,7 +14,8 @@ from decimal import Decimal
 from services.journal.rules.averages import weighted_average
 from services.journal.rules.final_marks import FinalMarkValue, SpecialFinalValue
 from services.journal.rules.marks import Mark, PassFail, mark_value
-from services.journal.rules.rounding import STANDARD_ROUNDING, RoundingRule
+from services.journal.rules.marks import DEFAULT_WEIGHTS, WorkType
+from services.journal.rules.rounding import STANDARD_ROUNDING, RoundingRule, to_hundredths
 
 
 def final_value(text: str) -> FinalMarkValue:
@@ -55,3 +56,45 @@ def r1_threes_and_twos(marks_by_subject: Mapping[str, FinalMarkValue]) -> tuple[
                   if (isinstance(value, int) and value <= 2) or str(value) == "fail")
     not_attested = sorted(subject for subject, value in marks_by_subject.items() if str(value) == "not_attested")
     return threes, twos, not_attested
+
+
+@dataclass(frozen=True)
+class MarkGroup:
+    """`count` marks of one value, weight and work type (a GROUP BY of the read model)."""
+
+    value: str
+    weight: str
+    work_type: str
+    count: int
+
+
+def _group_weight(group: MarkGroup) -> Decimal:
+    if group.weight:
+        return Decimal(group.weight)
+    try:
+        return DEFAULT_WEIGHTS.get(WorkType(group.work_type), Decimal(1))
+    except ValueError:
+        return Decimal(1)
+
+
+def r1_counted_mark_of_groups(final_text: str | None, groups: Iterable[MarkGroup],
+                              rounding: RoundingRule = STANDARD_ROUNDING) -> CountedMark | None:
+    """`r1_counted_mark` over counted groups of marks: the same figures without a row per mark."""
+    if final_text:
+        return CountedMark(final_value(final_text), True)
+    weighted, total, passes, fails = Decimal(0), Decimal(0), 0, 0
+    for group in groups:
+        if group.value == "pass":
+            passes += group.count
+        elif group.value == "fail":
+            fails += group.count
+        elif group.value.isdigit() and 1 <= int(group.value) <= 5:
+            weight = _group_weight(group)
+            weighted += int(group.value) * weight * group.count
+            total += weight * group.count
+    if total:
+        average = to_hundredths(weighted / total)
+        return CountedMark(rounding.round(average), False, average)
+    if passes or fails:
+        return CountedMark(PassFail.PASS if passes >= fails else PassFail.FAIL, False)
+    return None
