@@ -21,6 +21,7 @@ const ROUTES = [
   { pattern: /^\/lessons$/, screen: "lessons" },
   { pattern: /^\/reports$/, screen: "reports" },
   { pattern: /^\/events$/, screen: "events" },
+  { pattern: /^\/schools$/, screen: "schools" },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
 
@@ -41,6 +42,7 @@ function menuItems(me) {
     if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
+  if (hasRole("district_operator")) items.push(["#/schools", "Школы"]);
   if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
     items.push(["#/reports", "Отчёты"]);
   }

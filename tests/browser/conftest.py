@@ -110,7 +110,7 @@ class Client:
         self.stack = stack
         self.context = browser.new_context(base_url=stack.url, viewport=viewport, locale="ru-RU",
                                            timezone_id="Europe/Moscow")
-        self.context.set_default_timeout(10_000)
+        self.context.set_default_timeout(20_000)  # the machine is shared: slow is not broken
         self.page = self.context.new_page()
         self.csp_violations: list[str] = []
         self.errors: list[str] = []
@@ -144,6 +144,12 @@ class Client:
                                " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))")
         bad = [violation for violation in result if violation["impact"] in ("serious", "critical")]
         assert not bad, f"accessibility violations on {page.url}: {bad}"
+        # A repeated id points a label at the wrong control.
+        repeated = page.evaluate("() => { const seen = new Set(), twice = new Set();"
+                                 " for (const node of document.querySelectorAll('[id]')) {"
+                                 " if (seen.has(node.id)) twice.add(node.id); seen.add(node.id); }"
+                                 " return [...twice]; }")
+        assert not repeated, f"ids used twice on {page.url}: {repeated}"
 
     def screenshot(self, name: str) -> None:
         """The screen at desktop and phone sizes, into build/screenshots/."""

@@ -107,6 +107,8 @@ def test_a2_administrator_adds_a_teacher_and_prints_the_staff_code(client_factor
     slip.wait_for()
     assert "Кравцова Ольга Петровна — Учитель-предметник" in slip.inner_text()
     page.get_by_role("rowheader", name="Кравцова Ольга Петровна").wait_for()
+    log = page.get_by_role("region", name="Журнал входов")
+    log.get_by_role("cell", name="admin", exact=True).first.wait_for()
     admin.check_accessibility()
     admin.screenshot("staff-admin")
 
@@ -285,3 +287,25 @@ def test_c3_class_teacher_calls_a_meeting_and_a_parent_answers(client_factory):
     assert "Придут: 1" in meeting.inner_text()
     parent.check_accessibility()
     parent.screenshot("events-parent")
+
+
+def test_a1_district_operator_opens_a_school_and_names_its_administrator(client):
+    client.sign_in("district")
+    page = client.page
+    page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Школы").click()
+    schools = page.get_by_role("region", name="Школы района")
+    schools.get_by_role("rowheader", name=SCHOOL.name).wait_for()
+    form = page.locator("#new-school")
+    form.get_by_label("Полное название").fill("МБОУ «Средняя общеобразовательная школа № 3»")
+    form.get_by_label("Краткое название").fill("СОШ № 3")
+    form.get_by_role("button", name="Открыть школу").click()
+    row = schools.get_by_role("row", name=re.compile("школа № 3"))
+    row.wait_for()
+    row.get_by_label(re.compile("^ФИО администратора")).fill("Белова Анна Сергеевна")
+    row.get_by_role("button", name="Назначить и выдать код: СОШ № 3").click()
+    slip = page.locator("article.slip")
+    slip.wait_for()
+    assert "Белова Анна Сергеевна — Администратор журнала" in slip.inner_text()
+    assert "школа № 3" in slip.inner_text()
+    client.check_accessibility()
+    client.screenshot("schools-district")

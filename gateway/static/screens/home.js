@@ -42,6 +42,9 @@ export function render(view, context) {
   if (context.hasRole("administrator", "director", "deputy_director")) {
     cards.push(card("Школа", h("p", {}, h("a", { href: "#/staff" }, "Сотрудники, роли и коды активации"))));
   }
+  if (context.hasRole("district_operator")) {
+    cards.push(card("Район", h("p", {}, h("a", { href: "#/schools" }, "Школы и их администраторы"))));
+  }
   cards.push(card("Профиль", h("p", {}, h("a", { href: "#/profile" }, "Пароль и сеансы"))));
   show(view, 
     heading(`Здравствуйте, ${[me.person.first_name, me.person.middle_name].filter(Boolean).join(" ")}!`),

@@ -16,7 +16,8 @@ export async function render(view, context) {
   const listing = h("div", {});
   const state = { view, manager, slips, status, listing };
   show(view, 
-    h("div", { class: "no-print" }, heading("Сотрудники школы"), status, listing, manager ? newStaffForm(state) : null),
+    h("div", { class: "no-print" }, heading("Сотрудники школы"), status, listing, manager ? newStaffForm(state) : null,
+      manager ? signInLog() : null),
     slips,
   );
   await showStaff(state);
@@ -142,4 +143,20 @@ function newStaffForm(state) {
     }
   });
   return form;
+}
+
+// Who signed in (or failed to) and from where: the newest first (A4).
+function signInLog() {
+  const section = h("section", { "aria-labelledby": "sign-ins-title" }, h("h3", { id: "sign-ins-title" }, "Журнал входов"));
+  get("/api/v1/sign-ins?page_size=50").then((page) => {
+    section.append(h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "sign-ins-title" },
+      h("table", { class: "members sign-ins" },
+        h("thead", {}, h("tr", {}, ["Когда", "Логин", "ФИО", "Итог", "Адрес", "Устройство"]
+          .map((text) => h("th", { scope: "col" }, text)))),
+        h("tbody", {}, page.sign_ins.map((item) => h("tr", { class: item.succeeded ? null : "failed-sign-in" },
+          h("td", {}, formatDateTime(item.time)), h("td", {}, item.login), h("td", {}, item.full_name || "—"),
+          h("td", {}, item.succeeded ? "вход" : "отказ"), h("td", {}, item.address || "—"),
+          h("td", { class: "agent" }, item.user_agent || "—")))))));
+  }).catch((error) => section.append(failure(error)));
+  return section;
 }
