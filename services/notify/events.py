@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from services.common.clock import utc_now
 from services.common.events import Event
 from services.notify import rules, store
-from services.notify.inbox import Channels, Recipient, insert_ignoring_duplicate, notify
+from services.notify.inbox import Channels, Recipient, chosen_modes, insert_ignoring_duplicate, notify
 
 
 @dataclass
@@ -106,15 +106,20 @@ class StudentView:
 
 
 def student_view(session: Session, student_id: str) -> StudentView | None:
-    row = session.execute(select(store.student).where(store.student.c.id == student_id)).first()
-    if row is None or row.status == "departed":
+    guardian = store.guardian
+    rows = session.execute(
+        select(store.student, guardian.c.guardian_id, guardian.c.full_name, guardian.c.email,
+               guardian.c.electronic_access)
+        .outerjoin(guardian, guardian.c.student_id == store.student.c.id)
+        .where(store.student.c.id == student_id).order_by(guardian.c.guardian_id)
+    ).all()
+    if not rows or rows[0].status == "departed":
         return None
+    row = rows[0]
     recipients = [Recipient(row.id, f"{row.first_name} {row.last_name}")]
-    for guardian in session.execute(
-        select(store.guardian).where(store.guardian.c.student_id == student_id).order_by(store.guardian.c.guardian_id)
-    ):
-        if guardian.electronic_access:  # J7: the others are informed on paper
-            recipients.append(Recipient(guardian.guardian_id, guardian.full_name, guardian.email))
+    for item in rows:
+        if item.guardian_id and item.electronic_access:  # J7: the others are informed on paper
+            recipients.append(Recipient(item.guardian_id, item.full_name, item.email))
     return StudentView(row.id, row.school_id, row.class_id or "", row.class_name,
                        f"{row.first_name} {row.last_name}", tuple(recipients))
 
@@ -130,9 +135,11 @@ def _tell_student(session: Session, context: EventContext, event: Event, student
                   text: rules.Text, lesson_date: dt.date | None) -> None:
     now = context.clock()
     fresh = rules.c1_email_is_fresh(lesson_date, min(event.time, now))
+    chosen = chosen_modes(session, [recipient.person_id for recipient in student.recipients])
     for recipient in student.recipients:
         notify(session, source_key=f"{event.id}:{student.id}", recipient=recipient, kind=kind, text=text, now=now,
-               channels=context.channels, school_id=student.school_id, student_id=student.id, email_allowed=fresh)
+               channels=context.channels, school_id=student.school_id, student_id=student.id, email_allowed=fresh,
+               chosen=chosen[recipient.person_id])
 
 
 # ----------------------------------------------------------------- marks, absences, lessons, final marks

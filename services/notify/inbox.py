@@ -38,11 +38,12 @@ def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
     return session.execute(statement).first() is not None
 
 
-def chosen_modes(session: Session, person_id: str) -> dict[tuple[str, str], str]:
-    return {
-        (row.kind, row.channel): row.mode
-        for row in session.execute(select(store.preference).where(store.preference.c.person_id == person_id))
-    }
+def chosen_modes(session: Session, person_ids: list[str]) -> dict[str, dict[tuple[str, str], str]]:
+    """Each person's own choices of kind × channel (defaults are not stored), in one query."""
+    chosen: dict[str, dict[tuple[str, str], str]] = {person_id: {} for person_id in person_ids}
+    for row in session.execute(select(store.preference).where(store.preference.c.person_id.in_(person_ids))):
+        chosen[row.person_id][(row.kind, row.channel)] = row.mode
+    return chosen
 
 
 def quiet_hours(session: Session, person_id: str) -> tuple[dt.time | None, dt.time | None]:
@@ -66,6 +67,7 @@ def notify(
     school_id: str = "",
     student_id: str = "",
     email_allowed: bool = True,
+    chosen: dict[tuple[str, str], str] | None = None,
 ) -> str | None:
     """One notification for `recipient` from `source_key` (an event id, a message id…).
 
@@ -74,7 +76,8 @@ def notify(
     the caller's transaction also holds the consumer's processed-event row.
     Returns the new id, or None.
     """
-    chosen = chosen_modes(session, recipient.person_id)
+    if chosen is None:
+        chosen = chosen_modes(session, [recipient.person_id])[recipient.person_id]
     in_app = rules.c1_mode(kind, "in_app", chosen)
     email_mode = rules.c1_mode(kind, "email", chosen)
     send_email = channels.email and email_allowed and bool(recipient.email) and email_mode != rules.OFF

@@ -417,6 +417,13 @@ PDF = b"%PDF-1.4\n" + b"0" * 100
 def test_c2_messages_follow_the_matrix_with_attachments_and_receipts(notify_stack):
     n = notify_stack
     classteacher, teacher2 = person("classteacher"), person("teacher2")
+    # Whom the parent and the student may write to (C2), as the contact list shows it.
+    contacts = {c["person_id"]: c for c in _ok(n.get("parent", "/messages/contacts"))["contacts"]}
+    assert contacts[classteacher]["role"] == "class_teacher" and person("teacher") in contacts
+    assert teacher2 in contacts  # class teacher of 9Б, where the demo parent's son is
+    assert guardian_of(OTHER_CHILD) not in contacts and OTHER_CHILD.id not in contacts
+    student_contacts = {c["person_id"] for c in _ok(n.get("student", "/messages/contacts"))["contacts"]}
+    assert student_contacts == {classteacher, person("teacher")}
     # The parent writes to their child's class teacher, with a PDF.
     started = _ok(n.send("post", "parent", "/conversations", {
         "member_ids": [classteacher], "text": "<b>Здравствуйте!</b> Справка во вложении.",
