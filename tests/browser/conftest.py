@@ -27,7 +27,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "build/tools/node_modules/axe-core/axe.min.js"
 SCREENSHOTS = ROOT / "build/screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+                 "--disable-sync", "--no-first-run", "--lang=ru-RU"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 DEMO_PASSWORD = "Браузерный-тест-2026"

@@ -175,6 +175,10 @@ class JournalGrid {
     }
     this.showLesson();
     this.renderErrors();
+    // Show the current lesson's column (the latest ones are on the right) without taking the focus.
+    const wrap = this.table.parentElement;
+    const current = this.cellAt(this.row, this.col);
+    if (current) wrap.scrollLeft = Math.max(0, current.offsetLeft - wrap.clientWidth / 2);
   }
 
   buildTable() {
