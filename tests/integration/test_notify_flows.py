@@ -13,6 +13,9 @@ import datetime as dt
 import email
 import email.policy
 import io
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -31,7 +34,7 @@ from services.common.database import Database
 from services.common.demo import build_district, demo_id
 from services.notify import rules, store
 from services.notify.definition import notify_definition
-from tests.integration.conftest import Clock, free_address, wait_for
+from tests.integration.conftest import Clock, free_address, settings_env, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -539,14 +542,22 @@ def test_c3_events_and_j7_weekly_statement(notify_stack):
 
 # ------------------------------------------------------------------ C1 / O1: restarts and replays
 
-def test_c1_exactly_once_when_notify_restarts_mid_stream_and_events_are_replayed(notify_stack):
+def test_c1_exactly_once_when_notify_is_killed_mid_stream_and_events_are_replayed(notify_stack):
     n = notify_stack
     today = n.today()
     marks = [mark_created(mark_data(CHILD, today, str(5 - index % 3))) for index in range(40)]
-    n.publish(*marks)
-    wait_for(lambda: n.count(store.notification, store.notification.c.recipient_id == CHILD.id) >= 5,
-             what="the stream under way")
-    n.stack.stop(n.runtime)  # stopped mid-stream: the rest waits on the bus
+    n.stack.stop(n.runtime)
+    # notify as its own process, killed (SIGKILL) in the middle of the stream, then started again.
+    env = {**os.environ, **settings_env(n.stack.settings), "EZH_NOTIFY_GRPC_ADDRESS": free_address(),
+           "EZH_LOG_LEVEL": "WARNING"}
+    child = subprocess.Popen([sys.executable, "-m", "services.notify"], env=env)
+    try:
+        n.publish(*marks)
+        wait_for(lambda: n.count(store.notification, store.notification.c.recipient_id == CHILD.id) >= 5,
+                 what="the stream under way")
+    finally:
+        child.kill()
+        child.wait(timeout=30)
     assert n.count(store.notification, store.notification.c.recipient_id == CHILD.id) < 40
     restarted = n.stack.start("notify", notify_definition(n.clock, delivery_interval=0.1))
     n.handled(*marks)
