@@ -18,7 +18,7 @@ from services.common.roles import Role
 from services.common.tokens import Identity
 from services.common.validation import identifier, required_text, timestamp
 from services.notify import rules, statement, store
-from services.notify.events import class_students
+from services.notify.events import class_students, student_view
 from services.notify.inbox import Channels, Recipient, notify
 from services.notify.people import caller_participant, email_of, participant, remember_staff, school_directory
 
@@ -483,8 +483,6 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         where = f", {place}" if place else ""
         text = rules.Text(f"Событие класса {class_row.name}: {title}", f"{title}{when}{where}.",
                           f"/events/{event_id}")
-        from services.notify.events import student_view
-
         for student_id in class_students(session, class_row.id):
             student = student_view(session, student_id)
             if student is None:
