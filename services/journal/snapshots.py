@@ -90,12 +90,18 @@ def student_changed_event(session: Session, student_id: str, now: dt.datetime | 
 
 
 def period_of(session: Session, school_id: str, day: dt.date):
-    """The shortest period of the school holding `day` (a quarter rather than the year), or None."""
-    period = store.study_period
-    rows = session.execute(
-        select(period).where(period.c.school_id == school_id, period.c.start_date <= day, period.c.end_date >= day)
-    ).all()
-    return min(rows, key=lambda row: (row.end_date - row.start_date, row.id), default=None)
+    """The shortest period of the school holding `day` (a quarter rather than the year), or None.
+
+    Remembered for the session: one request asks it several times, and periods do not change within one.
+    """
+    remembered = session.info.setdefault("journal.period_of", {})
+    if (school_id, day) not in remembered:
+        period = store.study_period
+        rows = session.execute(select(period).where(
+            period.c.school_id == school_id, period.c.start_date <= day, period.c.end_date >= day)).all()
+        remembered[(school_id, day)] = min(rows, key=lambda row: (row.end_date - row.start_date, row.id),
+                                           default=None)
+    return remembered[(school_id, day)]
 
 
 def lesson_changed(row, subject_name: str, period_id: str, now: dt.datetime) -> Event:
