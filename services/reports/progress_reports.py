@@ -66,15 +66,18 @@ def _distribution_chart(counted: Mapping[str, Mapping[str, FinalMarkValue]]) -> 
                  {"Отметок": [float(summary.count_by_value[v]) for v in (5, 4, 3, 2)]})
 
 
-def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None) -> Chart | None:
-    """Pass and quality rate over the periods of the same kind up to this one."""
+def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None,
+                known: Mapping[str, Mapping[str, Mapping[str, FinalMarkValue]]] | None = None) -> Chart | None:
+    """Pass and quality rate over the periods of the same kind up to this one (`known`: counted marks by period)."""
     if not span.period_id:
         return None
     periods = [p for p in queries.school_periods(session, school_id) if p.kind == span.kind and p.start <= span.start]
     labels, passes, quality = [], [], []
     for period in periods[-6:]:
-        data = queries.load_results(session, school_id, period.span(), class_ids)
-        results = class_results({s: list(m.values()) for s, m in counted_marks(data).items()})
+        counted = (known or {}).get(period.id)
+        if counted is None:
+            counted = counted_marks(queries.load_results(session, school_id, period.span(), class_ids))
+        results = class_results({s: list(m.values()) for s, m in counted.items()})
         if results.graded:
             labels.append(period.title)
             passes.append(float(results.pass_rate))
@@ -118,7 +121,8 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
         teachers.rows.append([teacher_id, what, *summary_row(values)])
     document.tables = [school, classes, subjects, teachers]
     document.charts = [_distribution_chart(counted)]
-    trend = trend_chart(session, school_id, span)
+    known = {span.period_id: counted, **({previous.period_id: before} if previous and previous.period_id else {})}
+    trend = trend_chart(session, school_id, span, known=known)
     if trend:
         document.charts.append(trend)
     return document

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
@@ -210,13 +210,15 @@ def load_results(session: Session, school_id: str, span: Span, class_ids: set[st
     in_classes = list(data.classes)
     data.mark_groups = {}
     m = store.mark
+    # The work type matters only for a mark without its own weight (the school's weight of the type).
+    work_type = case((m.c.weight == "", m.c.work_type), else_="")
     rows = session.execute(
-        select(m.c.student_id, m.c.subject_id, m.c.subject_name, m.c.class_id, m.c.teacher_id, m.c.value,
-               m.c.weight, m.c.work_type, func.count().label("n"))
+        select(m.c.student_id, m.c.subject_id, m.c.value, m.c.weight, work_type.label("work_type"),
+               func.count().label("n"), func.max(m.c.subject_name).label("subject_name"),
+               func.max(m.c.class_id).label("class_id"), func.max(m.c.teacher_id).label("teacher_id"))
         .where(m.c.school_id == school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
                m.c.lesson_date >= span.start, m.c.lesson_date <= span.end)
-        .group_by(m.c.student_id, m.c.subject_id, m.c.subject_name, m.c.class_id, m.c.teacher_id, m.c.value,
-                  m.c.weight, m.c.work_type))
+        .group_by(m.c.student_id, m.c.subject_id, m.c.value, m.c.weight, work_type))
     for row in rows:
         data.mark_groups.setdefault((row.student_id, row.subject_id), []).append(
             MarkGroup(row.value, row.weight, row.work_type, row.n))
