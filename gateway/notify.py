@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ezh.notify.v1 import notify_pb2, notify_pb2_grpc
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from gateway.access import allow
 from gateway.auth_models import PAGE_TOKEN_MAX_LENGTH, EmptyAllowed, RequestModel, time_from_proto
@@ -172,7 +172,9 @@ class StudentPath(RequestModel):
 
 
 class WeekQuery(RequestModel):
-    week_start: dt.date | None = Field(default=None, description="Any day of the week; this week when left out")
+    # An ISO day is never longer than 10 characters; the schema says so.
+    week_start: Annotated[dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})] | None = (
+        Field(default=None, description="Any day of the week; this week when left out"))
 
 
 def _settings(reply) -> dict:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ezh.notify.v1 import notify_pb2
 from flask_openapi3 import APIBlueprint, Tag
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, WithJsonSchema
 
 from gateway.access import allow
 from gateway.auth_models import REQUEST_ID_MAX_LENGTH, RequestModel, time_from_proto
@@ -31,7 +31,10 @@ class NewEventIn(RequestModel):
     title: str = Field(min_length=1, max_length=200, examples=["Родительское собрание"])
     description: str = Field(default="", max_length=5000)
     class_id: uuid.UUID | None = Field(default=None, description="The class; none for the whole school")
-    start_time: AwareDatetime | None = Field(default=None, description="When; none for an announcement")
+    # ISO 8601 with an offset is never longer than 40 characters; the schema says so.
+    start_time: Annotated[AwareDatetime, WithJsonSchema(
+        {"type": "string", "format": "date-time", "maxLength": 40})] | None = Field(
+        default=None, description="When; none for an announcement")
     place: str = Field(default="", max_length=200, examples=["Кабинет 101"])
     audience: Literal["all", "parents", "students"] = "all"
     rsvp_enabled: bool = False
