@@ -247,16 +247,17 @@ def test_r1_director_sees_a_progress_report_with_a_chart_and_downloads_it(client
     page.get_by_label("с", exact=True).fill("2026-11-05")
     page.get_by_label("по", exact=True).fill("2026-11-28")
     page.get_by_role("button", name="Показать").click()
-    page.get_by_role("heading", name=re.compile("^Отчёт об успеваемости")).wait_for()
+    # The reports service may still be reading the demo's events: a report can take a while.
+    page.get_by_role("heading", name=re.compile("^Отчёт об успеваемости")).wait_for(timeout=60_000)
     school = page.get_by_role("region", name="По школе")
     assert school.get_by_role("rowheader", name=SCHOOL.name).is_visible()
     chart = page.get_by_role("img", name=re.compile("^Распределение отметок: «5» — "))
     assert chart.locator("rect").count() == 4
     client.check_accessibility()
     client.screenshot("report-progress")
-    xlsx = page.request.get(page.get_by_role("link", name="Excel (xlsx)").get_attribute("href"))
+    xlsx = page.request.get(page.get_by_role("link", name="Excel (xlsx)").get_attribute("href"), timeout=60_000)
     assert xlsx.status == 200 and xlsx.body()[:2] == b"PK"
-    pdf = page.request.get(page.get_by_role("link", name="PDF").get_attribute("href"))
+    pdf = page.request.get(page.get_by_role("link", name="PDF").get_attribute("href"), timeout=60_000)
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
 
 
