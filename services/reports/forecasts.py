@@ -12,7 +12,9 @@ from services.journal.rules.results import class_results
 from services.reports import queries
 from services.reports.documents import Chart, Document, Table
 from services.reports.progress_reports import counted_marks
-from services.reports.rules.forecast_model import DEFAULT_MODEL, WRITTEN_WORK, Features, Model, g4_forecast
+from services.reports.rules.forecast_model import (
+    DEFAULT_MODEL, WRITTEN_WORK, Features, Model, g4_forecast, round_mark,
+)
 from services.reports.rules.spans import Span
 
 
@@ -77,16 +79,36 @@ def student_forecast(session: Session, student: queries.StudentRow, school_id: s
                         f"{period.span().title}; на {as_of.strftime('%d.%m.%Y')}",
                         queries.school_name(session, school_id))
     table = Table("subjects", "По предметам", ["Предмет", "Средний балл сейчас", "Отметок", "Ожидаемая отметка",
-                                               "Вероятность неуспеха, %", "Почему"])
+                                               "Ожидаемая годовая", "Вероятность неуспеха, %", "Почему"])
+    earlier = _earlier_period_marks(session, school_id, period, student)
     for (student_id, subject_id), f in sorted(features.items(), key=lambda item: data.subjects.get(item[0][1], "")):
         if student_id != student.id:
             continue
         forecast = g4_forecast(f, model)
+        year_marks = [*earlier.get(subject_id, []), *([forecast.mark] if forecast.mark is not None else [])]
+        year = round_mark(sum(year_marks) / len(year_marks)) if year_marks else None
         table.rows.append([data.subjects.get(subject_id, ""),
                            Decimal(str(round(f.average, 2))) if f.average is not None else None, f.count,
-                           forecast.mark, _percent(forecast.failing_probability), "; ".join(forecast.reasons)])
+                           forecast.mark, year, _percent(forecast.failing_probability), "; ".join(forecast.reasons)])
     document.tables = [table]
     return document
+
+
+def _earlier_period_marks(session: Session, school_id: str, period: queries.PeriodRow,
+                          student: queries.StudentRow) -> dict[str, list[int]]:
+    """The student's 1…5 marks of the earlier periods of the same kind in the academic year, per subject.
+
+    The expected year mark is their mean with this period's expected mark, rounded by the standard rule
+    (as the journal suggests a year mark from the period marks)."""
+    marks: dict[str, list[int]] = defaultdict(list)
+    for earlier in queries.school_periods(session, school_id):
+        if earlier.academic_year_id == period.academic_year_id and earlier.kind == period.kind \
+                and earlier.end < period.start:
+            counted = counted_marks(queries.load_results(session, school_id, earlier.span(), {student.class_id}))
+            for subject_id, value in counted.get(student.id, {}).items():
+                if isinstance(value, int):
+                    marks[subject_id].append(value)
+    return marks
 
 
 def class_forecast(session: Session, school_id: str, class_id: str, period: queries.PeriodRow, as_of: dt.date,

@@ -408,7 +408,8 @@ def test_g4_forecasts_of_a_student_and_a_class(reports):
                               student_id=S[0], period_id=Q2)
     rows = {r[0]: r for r in table(forecast, "subjects")}
     assert rows["Математика"][3] == "5"  # one «5» in Q2, a «5» in Q1
-    assert "для аттестации нужно не меньше трёх" in rows["Математика"][5]
+    assert rows["Математика"][4] == "5"  # the year: «5» in Q1 and «5» expected in Q2
+    assert "для аттестации нужно не меньше трёх" in rows["Математика"][6]
     cls = reports.report(kind=reports_pb2.REPORT_KIND_CLASS_FORECAST, class_id=CLASS, period_id=Q2,
                          as_of_date="2026-11-20")
     assert table(cls, "class")[0][0] == "5А"
