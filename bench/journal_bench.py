@@ -13,7 +13,7 @@ its gRPC clients, the services, the database):
 Prints p50/p95/p99 and requests per second of each; the goals are p95 of
 150 ms, 100 ms and 50 ms. The databases are dropped afterwards.
 
-    .venv/bin/python -m bench.journal_bench [--requests 200] [--postgres URL]
+    .venv/bin/python -m bench.journal_bench [--requests 200] [--clients 1] [--postgres URL]
 """
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ import os
 import random
 import statistics
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -143,14 +145,19 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def measure(name: str, requests: int, call) -> dict:
+def measure(name: str, requests: int, call, clients: int = 1) -> dict:
+    """`requests` calls from `clients` threads at once; each call's latency, and the calls per second."""
     call(0)  # warm the connections and caches
-    samples = []
-    started = time.perf_counter()
-    for index in range(requests):
+    samples: list[float] = []
+
+    def one(index: int) -> None:
         begun = time.perf_counter()
         call(index + 1)
         samples.append((time.perf_counter() - begun) * 1000)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(requests)))
     elapsed = time.perf_counter() - started
     result = dict(name=name, p50=statistics.median(samples), p95=_percentile(samples, 0.95),
                   p99=_percentile(samples, 0.99), rps=requests / elapsed)
@@ -161,7 +168,7 @@ def measure(name: str, requests: int, call) -> dict:
     return result
 
 
-def run(server_url: str, requests: int) -> list[dict]:
+def run(server_url: str, requests: int, clients: int = 1) -> list[dict]:
     district = build_district()
     urls = _databases(server_url, ["auth", "journal"])
     runtimes: list[ServiceRuntime] = []
@@ -194,10 +201,15 @@ def run(server_url: str, requests: int) -> list[dict]:
             journal.start()
             runtimes.append(journal)
             app = create_app(settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}"}))
-            client = app.test_client()
+            local = threading.local()
+
+            def client():
+                if not hasattr(local, "client"):
+                    local.client = app.test_client()
+                return local.client
 
             def headers(login: str) -> dict:
-                response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+                response = client().post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
                 assert response.status_code == 200, response.get_data(as_text=True)
                 return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
@@ -208,25 +220,25 @@ def run(server_url: str, requests: int) -> list[dict]:
 
             def page(index: int) -> None:
                 school_class = classes[index % len(classes)]
-                response = client.get(f"/api/v1/journal/classes/{school_class['id']}/subjects/"
+                response = client().get(f"/api/v1/journal/classes/{school_class['id']}/subjects/"
                                       f"{subjects[index % len(subjects)]}/periods/{quarter}", headers=teacher)
                 assert response.status_code == 200, response.get_data(as_text=True)
 
             def save(index: int) -> None:
                 lesson = school["today_lessons"][index % len(school["today_lessons"])]
                 value = 4 + (index // len(school["today_lessons"])) % 2
-                response = client.put(f"/api/v1/journal/lessons/{lesson['id']}/entries", headers=teacher, json={
+                response = client().put(f"/api/v1/journal/lessons/{lesson['id']}/entries", headers=teacher, json={
                     "entries": [{"student_id": student, "marks": [{"value": value, "work_type": "oral"}]}
                                 for student in school["members"][lesson["class_id"]]]})
                 assert response.status_code == 200, response.get_data(as_text=True)
 
             def diary(index: int) -> None:
-                response = client.get(f"/api/v1/students/{child}/marks?period_id={quarter}", headers=parent)
+                response = client().get(f"/api/v1/students/{child}/marks?period_id={quarter}", headers=parent)
                 assert response.status_code == 200, response.get_data(as_text=True)
 
-            print(f"{requests} requests each, one at a time:", flush=True)
-            return [measure("journal page", requests, page), measure("save lesson", requests, save),
-                    measure("parent diary", requests, diary)]
+            print(f"{requests} requests each, {clients} at a time:", flush=True)
+            return [measure("journal page", requests, page, clients), measure("save lesson", requests, save, clients),
+                    measure("parent diary", requests, diary, clients)]
     finally:
         for runtime in reversed(runtimes):
             runtime.stop(grace=0)
@@ -236,10 +248,11 @@ def run(server_url: str, requests: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=1, help="requests in flight at once")
     parser.add_argument("--postgres", default=os.environ.get("EZH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
                         help="a PostgreSQL server to create the bench databases on")
     arguments = parser.parse_args()
-    run(arguments.postgres, arguments.requests)
+    run(arguments.postgres, arguments.requests, arguments.clients)
 
 
 if __name__ == "__main__":
