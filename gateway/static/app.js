@@ -22,6 +22,7 @@ const ROUTES = [
   { pattern: /^\/reports$/, screen: "reports" },
   { pattern: /^\/events$/, screen: "events" },
   { pattern: /^\/schools$/, screen: "schools" },
+  { pattern: /^\/remarks$/, screen: "remarks" },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
 
@@ -45,6 +46,9 @@ function menuItems(me) {
   if (hasRole("district_operator")) items.push(["#/schools", "Школы"]);
   if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
     items.push(["#/reports", "Отчёты"]);
+  }
+  if (hasRole("administrator", "director", "deputy_director", "subject_teacher", "class_teacher")) {
+    items.push(["#/remarks", "Замечания"]);
   }
   if (me.school) items.push(["#/notifications", "Уведомления"], ["#/messages", "Сообщения"], ["#/events", "События"]);
   items.push(["#/profile", "Профиль"]);

@@ -310,3 +310,30 @@ def test_a1_district_operator_opens_a_school_and_names_its_administrator(client)
     assert "школа № 3" in slip.inner_text()
     client.check_accessibility()
     client.screenshot("schools-district")
+
+
+def test_r2_deputy_remarks_on_a_journal_and_the_teacher_fixes_it(client_factory):
+    deputy = client_factory()
+    deputy.sign_in("deputy")
+    page = deputy.page
+    page.get_by_role("link", name="Замечания").click()
+    form = page.locator("#new-remark")
+    teacher_name = DISTRICT.account("teacher").person.full_name
+    form.get_by_label("Учитель").select_option(label=teacher_name)
+    form.get_by_label("Замечание").fill("Не заполнены темы уроков 9Б за 20.11")
+    form.get_by_role("button", name="Записать замечание").click()
+    page.locator("ol.remarks li.unread", has_text="Не заполнены темы уроков 9Б").wait_for()
+    deputy.check_accessibility()
+
+    teacher = client_factory()
+    teacher.sign_in("teacher")
+    teacher.page.get_by_role("link", name="Замечания").click()
+    remark = teacher.page.locator("ol.remarks li", has_text="Не заполнены темы уроков 9Б")
+    remark.get_by_label("Что исправлено").fill("Темы внесены")
+    remark.get_by_role("button", name="Исправлено").click()
+    teacher.page.locator("ol.remarks li.read", has_text="Темы внесены").wait_for()
+    teacher.check_accessibility()
+
+    page.reload()
+    page.locator("ol.remarks li.read", has_text="Исправлено").filter(has_text="Темы внесены").wait_for()
+    assert teacher_name in page.locator("ol.remarks li.read", has_text="Темы внесены").inner_text()
