@@ -151,8 +151,9 @@ def _mark_fact_values(mark) -> dict:
                 weight=mark.weight)
 
 
-def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVerdict, rules.AverageVerdict]:
-    """Update the mark facts; the subject's average verdict before and after."""
+def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVerdict, rules.AverageVerdict, bool]:
+    """Update the mark facts; the subject's average verdict before and after, and whether the marks
+    began to fall sharply with this change."""
     table = store.mark_fact
     facts = {
         row.mark_id: rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date)
@@ -161,6 +162,7 @@ def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVer
             table.c.period_id == mark.period_id))
     }
     before = rules.j6_current_average(facts.values())
+    falling_before = rules.j6_marks_falling(facts.values())
     if mark.mark_id in facts or deleted:
         session.execute(table.delete().where(table.c.mark_id == mark.mark_id))
         facts.pop(mark.mark_id, None)
@@ -168,13 +170,14 @@ def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVer
         values = _mark_fact_values(mark)
         session.execute(table.insert().values(mark_id=mark.mark_id, **values))
         facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, values["lesson_date"])
-    return before, rules.j6_current_average(facts.values())
+    falling = rules.j6_marks_falling(facts.values()) and not falling_before
+    return before, rules.j6_current_average(facts.values()), falling
 
 
 def _handle_mark(session: Session, context: EventContext, event: Event, mark, previous=None,
                  deleted: bool = False) -> None:
     _teaching(session, mark.school_id, mark.class_id, mark.subject_id, mark.teacher_id, mark.subject_name)
-    before, after = _apply_mark(session, mark, deleted)
+    before, after, falling = _apply_mark(session, mark, deleted)
     student = student_view(session, mark.student_id)
     if student is None:
         return
@@ -190,6 +193,11 @@ def _handle_mark(session: Session, context: EventContext, event: Event, mark, pr
                     f"текущий средний балл по предмету «{mark.subject_name}» опустился до "
                     f"{rules.russian_decimal(after.average)} — это «2».",
                     occurrence=f"average:{student.id}:{mark.subject_id}:{mark.period_id}:{event.id}")
+    elif falling:
+        raise_alert(session, context, event, student, "marks_falling", mark.subject_name,
+                    f"отметки по предмету «{mark.subject_name}» резко снизились: последние три отметки "
+                    "заметно ниже прежних.",
+                    occurrence=f"falling:{student.id}:{mark.subject_id}:{mark.period_id}")
 
 
 def on_mark_created(context: EventContext):

@@ -239,7 +239,8 @@ def c1_schedule_text(student_name: str | None, subject: str, status: str, day: d
 
 def c1_alert_text(student_name: str, student_id: str, kind: str, subject: str, details: str) -> Text:
     title = {"failing_average": "Неуспеваемость", "failing_period_mark": "Неудовлетворительная итоговая отметка",
-             "unexcused_absences": "Пропуски без уважительной причины"}[kind]
+             "unexcused_absences": "Пропуски без уважительной причины",
+             "marks_falling": "Резкое снижение отметок"}[kind]
     return Text(f"{title}: {student_name}", f"{student_name}: {details}", _student_link(student_id))
 
 
@@ -451,6 +452,25 @@ def j6_current_average(marks: Iterable[MarkFact]) -> AverageVerdict:
     failing = is_failing(average)
     return AverageVerdict(failing, average,
                           f"текущий средний балл {russian_decimal(average)}" if average is not None else "")
+
+
+FALL_RECENT_MARKS = 3  # the recent marks compared with the earlier ones
+FALL_MIN_EARLIER_MARKS = 2
+FALL_THRESHOLD = Decimal("1.0")  # a fall of a whole point …
+FALL_CEILING = Decimal("3.0")  # … to a recent average of «3» or lower
+
+
+def j6_marks_falling(marks: Iterable[MarkFact]) -> bool:
+    """J6: the marks fall sharply — the last three 1…5 marks average at least a point below the
+    earlier ones of the period and no higher than 3 (a plain, explainable test, not a forecast)."""
+    numeric = sorted((fact for fact in marks if fact.value in ("1", "2", "3", "4", "5")),
+                     key=lambda fact: fact.lesson_date)
+    if len(numeric) < FALL_RECENT_MARKS + FALL_MIN_EARLIER_MARKS:
+        return False
+    recent, earlier = numeric[-FALL_RECENT_MARKS:], numeric[:-FALL_RECENT_MARKS]
+    recent_average = Decimal(sum(int(fact.value) for fact in recent)) / len(recent)
+    earlier_average = Decimal(sum(int(fact.value) for fact in earlier)) / len(earlier)
+    return recent_average <= FALL_CEILING and earlier_average - recent_average >= FALL_THRESHOLD
 
 
 def j6_failing_period_mark(value: str) -> bool:

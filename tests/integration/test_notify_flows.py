@@ -394,13 +394,20 @@ def test_j6_alerts_fire_once_to_class_teacher_and_parents(notify_stack):
     n.handled(*marks)
     kinds = sorted(a["kind"] for a in _ok(n.get("classteacher", "/alerts"))["alerts"])
     assert kinds == ["failing_average", "unexcused_absences"]
+    # Marks falling sharply (5, 5, 5 then 3, 3, 3) raise one alert, though the average is still «4».
+    falling = [mark_created(mark_data(OTHER_CHILD, today - dt.timedelta(days=6 - index), value))
+               for index, value in enumerate(("5", "5", "5", "3", "3", "3", "3"))]
+    n.publish(*falling)
+    n.handled(*falling)
+    alerts = [a for a in _ok(n.get("classteacher", "/alerts"))["alerts"] if a["student_id"] == OTHER_CHILD.id]
+    assert [a["kind"] for a in alerts] == ["marks_falling"] and "резко снизились" in alerts[0]["details"]
 
     # The class teacher records what was done; another class's teacher cannot see or touch it.
     alert_id = _ok(n.get("classteacher", "/alerts", open_only="true"))["alerts"][0]["id"]
     done = _ok(n.send("put", "classteacher", f"/alerts/{alert_id}/action",
                       {"action": "Позвонила маме, договорились о встрече"}))
     assert done["action"].startswith("Позвонила") and done["action_time"]
-    assert len(_ok(n.get("classteacher", "/alerts", open_only="true"))["alerts"]) == 1
+    assert len(_ok(n.get("classteacher", "/alerts", open_only="true"))["alerts"]) == 2
     assert _ok(n.get("teacher2", "/alerts"))["alerts"] == []
     assert n.send("put", "teacher2", f"/alerts/{alert_id}/action", {"action": "x"}).status_code == 404
     assert n.get("parent", "/alerts").status_code == 403

@@ -191,3 +191,16 @@ def test_j6_period_mark_two_and_unexcused_absence_threshold():
     assert not rules.j6_unexcused_alert(2) and rules.j6_unexcused_alert(3)
     assert rules.j6_unexcused_alert(1, threshold=1)
     assert rules.week_of(dt.date(2026, 11, 27)) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+
+
+def test_j6_marks_falling_sharply():
+    def dated(*values: str) -> list[rules.MarkFact]:
+        return [rules.MarkFact(value, "oral", "1", dt.date(2026, 11, 1) + dt.timedelta(days=index))
+                for index, value in enumerate(values)]
+
+    assert rules.j6_marks_falling(dated("5", "5", "3", "3", "3"))
+    assert rules.j6_marks_falling(list(reversed(dated("5", "4", "3", "2", "3"))))  # date order, not list order
+    assert not rules.j6_marks_falling(dated("4", "4", "3", "4", "3"))  # a third of a point
+    assert not rules.j6_marks_falling(dated("5", "5", "4", "4", "4"))  # still good marks
+    assert not rules.j6_marks_falling(dated("5", "3", "3", "3"))  # too few earlier marks
+    assert not rules.j6_marks_falling(dated("5", "5", "pass", "3", "3"))
