@@ -23,6 +23,7 @@ const ROUTES = [
   { pattern: /^\/events$/, screen: "events" },
   { pattern: /^\/schools$/, screen: "schools" },
   { pattern: /^\/remarks$/, screen: "remarks" },
+  { pattern: /^\/record\/([\w-]+)$/, screen: "record", names: ["studentId"] },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
 

@@ -337,3 +337,24 @@ def test_r2_deputy_remarks_on_a_journal_and_the_teacher_fixes_it(client_factory)
     page.reload()
     page.locator("ol.remarks li.read", has_text="Исправлено").filter(has_text="Темы внесены").wait_for()
     assert teacher_name in page.locator("ol.remarks li.read", has_text="Темы внесены").inner_text()
+
+
+def test_j1_class_teacher_keeps_personal_data_and_marks_it_verified(client):
+    client.sign_in("classteacher")
+    page = client.page
+    student = SCHOOL.classes[0].students[2]
+    page.get_by_role("link", name="Мой класс").click()
+    page.get_by_role("rowheader", name=re.compile(student.full_name)).get_by_role("link", name="личные данные").click()
+    page.get_by_role("heading", name=f"Личные данные: {student.full_name}").wait_for()
+    guardian = page.locator("fieldset.guardian").first
+    guardian.get_by_label("Телефон").fill("+7 900 123-45-67")
+    page.get_by_role("button", name="Сохранить").click()
+    page.get_by_role("status").filter(has_text="Сохранено").wait_for()
+    page.get_by_role("button", name="Данные проверены сегодня").click()
+    page.get_by_role("status").filter(has_text="Отмечено: данные проверены").wait_for()
+    assert page.locator("#verified").inner_text().startswith("Последняя проверка: ")
+    client.check_accessibility()
+    client.screenshot("personal-data")
+    page.reload()
+    page.locator("fieldset.guardian").first.get_by_label("Телефон").wait_for()
+    assert page.locator("fieldset.guardian").first.get_by_label("Телефон").input_value() == "+7 900 123-45-67"

@@ -136,7 +136,8 @@ export async function render(view, context, { classId, periodId }) {
     return h("tr", { class: isParent ? "parent" : "student" },
       h("td", {}, box),
       h(isParent ? "td" : "th", isParent ? {} : { scope: "row" },
-        h("label", { for: id }, isParent ? `${member.full_name} (${member.role_title || "родитель"})` : member.full_name)),
+        h("label", { for: id }, isParent ? `${member.full_name} (${member.role_title || "родитель"})` : member.full_name),
+        isParent ? null : [" ", h("a", { href: `#/record/${member.person_id}`, class: "small-link" }, "личные данные")]),
       h("td", {}, statusOf(member)),
       h("td", {}, member.last_sign_in_time ? formatDateTime(member.last_sign_in_time) : "не входил(а)"));
   };
@@ -168,11 +169,19 @@ export async function render(view, context, { classId, periodId }) {
   });
   const activated = members.filter((member) => member.activate_time).length;
   const period = periodId || (knownPeriod() || {}).id || null;
+  let due = [];
+  if (grant) {
+    try { due = (await get(`/api/v1/journal/classes/${classId}/records-due`)).records || []; } catch { due = []; }
+  }
+  const dueNote = due.length ? h("section", { class: "no-print", "aria-labelledby": "due-title" },
+    h("h3", { id: "due-title" }, "Пора проверить личные данные"),
+    h("ul", {}, due.map((record) => h("li", {}, h("a", { href: `#/record/${record.student_id}` },
+      [record.last_name, record.first_name].join(" ")))))) : null;
   const overview = await overviewSection(classId, period);
   const attendance = attendanceSection(classId, Boolean(grant));
   show(view,
     h("div", { class: "no-print" }, heading(grant ? "Мой класс" : "Класс")),
-    overview, attendance,
+    dueNote, overview, attendance,
     h("div", { class: "no-print" },
       h("h3", {}, "Ученики, родители и коды активации"),
       h("p", { class: "muted" }, `${countOf(students.length, WORDS.student)}; настроили вход: ${activated} из ${members.length}.`),
