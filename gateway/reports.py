@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ezh.reports.v1 import reports_pb2, reports_pb2_grpc
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from gateway.access import allow, allow_anonymous
 from gateway.auth_models import PAGE_TOKEN_MAX_LENGTH, REQUEST_ID_MAX_LENGTH, RequestModel, time_from_proto
@@ -42,16 +42,19 @@ def call_reports(method: str, message):
 
 # ----------------------------------------------------------------- shapes
 
-class ReportQueryIn(RequestModel):
+# An ISO day is never longer than 10 characters; the schema says so.
+Day = Annotated[dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})]
+
+
+class ReportSpanIn(RequestModel):
     period_id: uuid.UUID | None = Field(default=None, description="A study period; or give start_date and end_date")
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     school_id: uuid.UUID | None = Field(default=None, description="The district operator names a school")
     class_id: uuid.UUID | None = None
     subject_id: uuid.UUID | None = None
     teacher_id: uuid.UUID | None = Field(default=None, description="Defaults to the caller")
-    as_of_date: dt.date | None = Field(default=None, description="Forecasts and control as of a past day")
-    format: Literal["json", "xlsx", "pdf"] = "json"
+    as_of_date: Day | None = Field(default=None, description="Forecasts and control as of a past day")
 
     def to_proto(self, kind: int, student_id: str = "") -> reports_pb2.ReportQuery:
         def text(value) -> str:
@@ -61,6 +64,10 @@ class ReportQueryIn(RequestModel):
             kind=kind, school_id=text(self.school_id), class_id=text(self.class_id), subject_id=text(self.subject_id),
             teacher_id=text(self.teacher_id), student_id=student_id, period_id=text(self.period_id),
             start_date=text(self.start_date), end_date=text(self.end_date), as_of_date=text(self.as_of_date))
+
+
+class ReportQueryIn(ReportSpanIn):
+    format: Literal["json", "xlsx", "pdf"] = "json"
 
 
 class StudentPath(RequestModel):
@@ -239,11 +246,10 @@ PRINTABLE = {"progress": K.REPORT_KIND_PROGRESS, "subject_teacher": K.REPORT_KIN
              "student_record": K.REPORT_KIND_STUDENT_RECORD, "journal_control": K.REPORT_KIND_JOURNAL_CONTROL}
 
 
-class PrintIn(ReportQueryIn):
+class PrintIn(ReportSpanIn):
     kind: Literal["progress", "subject_teacher", "class_teacher", "attendance", "journal_page", "report_card",
                   "student_record", "journal_control"]
     student_id: uuid.UUID | None = None
-    format: Literal["pdf"] = "pdf"
 
 
 @reports.post("/printouts", responses={
