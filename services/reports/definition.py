@@ -18,6 +18,7 @@ from services.reports.server import ReportsServicer
 
 log = logging.getLogger(__name__)
 ARCHIVE_INTERVAL_SECONDS = 3600.0
+FIRST_ROUND_DELAY_SECONDS = 300.0
 
 
 def run_archive_job(runtime, clock: Callable[[], dt.datetime], interval: float) -> None:
@@ -25,9 +26,14 @@ def run_archive_job(runtime, clock: Callable[[], dt.datetime], interval: float) 
     while getattr(runtime, "_stop", None) is None:  # the runtime is still being assembled
         time.sleep(0.05)
     stop: threading.Event = runtime._stop
+    # A service just started may not have received what happened while it was away: let it catch up first.
+    stop.wait(min(interval, FIRST_ROUND_DELAY_SECONDS))
     while not stop.is_set():
         try:
             now = clock()
+            if runtime.queue_depth(runtime.topology.queue_name("reports")) != 0:
+                stop.wait(min(interval, 60))  # archive only a read model that has caught up
+                continue
             made = archive_ended_periods(runtime.database, now.astimezone(SCHOOL_TIMEZONE).date(), now)
             if made:
                 log.info("reports: archived %d ended period(s)", made)

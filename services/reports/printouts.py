@@ -112,12 +112,14 @@ def period_pages(session: Session, period: queries.PeriodRow) -> list[Document]:
 
 
 def archive_period(session: Session, period: queries.PeriodRow, now: dt.datetime) -> bool:
-    """Archive a period's journal pages once; False if it was archived already."""
+    """Archive a period's journal pages once; False if archived already or the read model holds no page of it yet."""
     table = store.period_archive
     if session.scalar(select(table.c.archive_id).where(table.c.school_id == period.school_id,
                                                        table.c.period_id == period.id)):
         return False
     pages = period_pages(session, period)
+    if not pages:
+        return False  # nothing arrived (yet): an empty archive would be kept for ever
     name = queries.school_name(session, period.school_id)
     combined = Document(f"Архив журнала — {period.span().title}", f"Страниц журнала: {len(pages)}", name)
     for page in pages:
