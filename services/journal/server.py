@@ -65,8 +65,8 @@ def _lesson_message(row, period_id: str = "") -> journal_pb2.Lesson:
 
 
 def _mark_message(row, date: dt.date, subject_id: str = "",
-                  weights=rules.DEFAULT_WEIGHTS) -> journal_pb2.Mark:
-    mark = entries.mark_rule(row, date)
+                  weights=rules.DEFAULT_WEIGHTS, mark: rules.Mark | None = None) -> journal_pb2.Mark:
+    mark = mark or entries.mark_rule(row, date)
     return journal_pb2.Mark(
         id=row.id, lesson_id=row.lesson_id, student_id=row.student_id, value=row.value, work_type=row.work_type,
         weight=entries.weight_text(rules.mark_weight(mark, weights)), weight_set=row.weight is not None,
@@ -338,8 +338,9 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             weights = entries.school_weights(session, school_id)
         dates = {row.id: row.date for row in lessons}
         by_student: dict[str, list[rules.Mark]] = {}
+        checked = {row.id: entries.mark_rule(row, dates[row.lesson_id]) for row in marks}
         for row in marks:
-            by_student.setdefault(row.student_id, []).append(entries.mark_rule(row, dates[row.lesson_id]))
+            by_student.setdefault(row.student_id, []).append(checked[row.id])
         seen_students = set()
         page_students = []
         for row in students:
@@ -358,7 +359,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             period=_period_message(period),
             lessons=[_lesson_message(row, period.id) for row in lessons],
             students=page_students,
-            marks=[_mark_message(row, dates[row.lesson_id], weights=weights) for row in
+            marks=[_mark_message(row, dates[row.lesson_id], weights=weights, mark=checked[row.id]) for row in
                    sorted(marks, key=lambda row: (order[row.lesson_id], row.student_id, row.create_time, row.id))],
             absences=[_absence_message(row, dates[row.lesson_id]) for row in
                       sorted(absences, key=lambda row: (order[row.lesson_id], row.student_id))],
