@@ -23,6 +23,7 @@ const ROUTES = [
   { pattern: /^\/events$/, screen: "events" },
   { pattern: /^\/schools$/, screen: "schools" },
   { pattern: /^\/remarks$/, screen: "remarks" },
+  { pattern: /^\/timetable$/, screen: "timetable" },
   { pattern: /^\/record\/([\w-]+)$/, screen: "record", names: ["studentId"] },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];
@@ -45,6 +46,7 @@ function menuItems(me) {
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
   if (hasRole("district_operator")) items.push(["#/schools", "Школы"]);
+  if (hasRole("director", "deputy_director")) items.push(["#/timetable", "Расписание"]);
   if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
     items.push(["#/reports", "Отчёты"]);
   }

@@ -1,6 +1,7 @@
 """Parents, class teachers and everyone's own account, in the browser (A2, A3, A5)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -358,3 +359,35 @@ def test_j1_class_teacher_keeps_personal_data_and_marks_it_verified(client):
     page.reload()
     page.locator("fieldset.guardian").first.get_by_label("Телефон").wait_for()
     assert page.locator("fieldset.guardian").first.get_by_label("Телефон").input_value() == "+7 900 123-45-67"
+
+
+def test_s1_deputy_meets_a_timetable_conflict_and_resolves_it(client):
+    client.sign_in("deputy")
+    page = client.page
+    page.get_by_role("link", name="Расписание").click()
+    page.get_by_label("Учитель").select_option(label=DISTRICT.account("teacher").person.full_name)
+    page.get_by_role("button", name="Следующая →").click()  # next week: lessons still ahead
+    monday = page.locator("ol.timetable > li.day").first
+    monday.get_by_text("Изменить: 5А, Математика, 2-й урок").click()
+    change = monday.locator("details[open]")
+    change.get_by_label("Что сделать").select_option(label="Перенести")
+    monday_date = change.get_by_label("День").input_value()
+    next_day = (dt.date.fromisoformat(monday_date) + dt.timedelta(days=1)).isoformat()
+    change.get_by_label("День").fill(next_day)  # Tuesday, 1st lesson: the teacher already teaches 5А then
+    change.get_by_label("Номер урока").fill("1")
+    change.get_by_label("Причина").fill("Учитель на семинаре")
+    change.get_by_role("button", name="Применить").click()
+    conflict = change.get_by_role("alert")
+    conflict.filter(has_text="конфликты").wait_for()
+    assert "в одно время ведёт два урока" in conflict.inner_text()
+    client.check_accessibility()
+    client.screenshot("timetable-conflict")
+
+    change.get_by_label("День").fill(monday_date)
+    change.get_by_label("Номер урока").fill("6")  # the last lesson of the day is free
+    change.get_by_role("button", name="Применить").click()
+    moved = page.locator("ol.timetable > li.day").first.locator("ol.day-items > li", has_text="5А, Математика").filter(
+        has_text="6. ")
+    moved.wait_for()
+    assert not page.locator("ol.timetable > li.day").first.locator("ol.day-items > li", has_text="5А, Математика").filter(
+        has_text="2. ").count()
