@@ -39,11 +39,6 @@ def version_at(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def _optional(row, name: str, default=None):
-    """A column another part of the journal may add later (contacts, subgroups, plans)."""
-    return getattr(row, name, default) if name in row._fields else default
-
-
 def guardian_data(session: Session, student_ids: list[str]) -> dict[str, list[events_pb2.GuardianData]]:
     """Each student's guardians, ordered by name."""
     guardian, link = store.guardian, store.guardianship
@@ -57,8 +52,7 @@ def guardian_data(session: Session, student_ids: list[str]) -> dict[str, list[ev
         full_name = " ".join(part for part in (row.last_name, row.first_name, row.middle_name) if part)
         found[row.student_id].append(events_pb2.GuardianData(
             guardian_id=row.id, full_name=full_name, relation=row.relation,
-            email=_optional(row, "email") or "",
-            electronic_access=bool(_optional(row, "electronic_access", True)),
+            email=row.email or "", electronic_access=bool(row.electronic_access),
         ))
     return found
 
@@ -106,15 +100,14 @@ def period_of(session: Session, school_id: str, day: dt.date):
 
 def lesson_changed(row, subject_name: str, period_id: str, now: dt.datetime) -> Event:
     """The event for a lesson `row` (a `store.lesson` row)."""
-    due = _optional(row, "homework_due_date")
+    due = row.homework_due_date
     data = events_pb2.LessonChanged(
         lesson_id=row.id, school_id=row.school_id, class_id=row.class_id, subject_id=row.subject_id,
-        subject_name=subject_name, teacher_id=row.teacher_id, subgroup_id=_optional(row, "subgroup_id") or "",
+        subject_name=subject_name, teacher_id=row.teacher_id, subgroup_id=row.subgroup_id or "",
         lesson_date=row.date.isoformat(), slot=row.number, period_id=period_id, topic=row.topic or "",
-        work_kind=_optional(row, "work_kind") or "", homework=row.homework or "",
+        work_kind=row.work_kind or "", homework=row.homework or "",
         homework_due_date=due.isoformat() if due and row.homework else "",
-        attendance_taken=_optional(row, "attendance_time") is not None,
-        cancelled=bool(_optional(row, "cancelled", False)), version=version_at(now),
+        attendance_taken=row.attendance_time is not None, cancelled=bool(row.cancelled), version=version_at(now),
     )
     return new_event(LESSON_CHANGED, "journal", f"lessons/{row.id}", row.school_id, data)
 

@@ -42,10 +42,8 @@ def _values(lesson: schedule_events.DatedLesson) -> dict:
         school_id=lesson.school_id, class_id=lesson.class_id, subject_id=lesson.subject_id,
         teacher_id=lesson.teacher_id, planned_teacher_id=lesson.planned_teacher_id or lesson.teacher_id,
         date=dt.date.fromisoformat(lesson.date), number=lesson.slot, cancelled=lesson.status == "cancelled",
-        version=lesson.version,
+        version=lesson.version, subgroup_id=lesson.subgroup_id or None,
     )
-    if "subgroup_id" in store.lesson.c:
-        values["subgroup_id"] = lesson.subgroup_id or None
     return values
 
 
