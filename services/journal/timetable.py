@@ -38,13 +38,13 @@ def _known(session: Session, school_id: str, class_id: str, subject_id: str) -> 
 
 
 def _values(lesson: schedule_events.DatedLesson) -> dict:
-    values = dict(
+    """The journal lesson's columns the timetable decides."""
+    return dict(
         school_id=lesson.school_id, class_id=lesson.class_id, subject_id=lesson.subject_id,
         teacher_id=lesson.teacher_id, planned_teacher_id=lesson.planned_teacher_id or lesson.teacher_id,
         date=dt.date.fromisoformat(lesson.date), number=lesson.slot, cancelled=lesson.status == "cancelled",
         version=lesson.version, subgroup_id=lesson.subgroup_id or None,
     )
-    return values
 
 
 def apply_lesson(session: Session, lesson: schedule_events.DatedLesson, now: dt.datetime, *,
