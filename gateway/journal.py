@@ -189,11 +189,32 @@ class LessonEntriesOut(BaseModel):
     change_count: int = Field(description="How many marks and absences changed")
 
 
+class FinalMarkOut(BaseModel):
+    id: str
+    student_id: str
+    class_id: str
+    subject_id: str
+    period_id: str
+    kind: str
+    value: str = Field(examples=["4"])
+    value_title: str = Field(examples=["4", "зачёт", "н/а", "освобождён"])
+    teacher_id: str
+    exception_id: str | None = Field(description="The deputy director's exception that allowed a late setting")
+    update_time: str
+
+    @classmethod
+    def from_proto(cls, mark) -> FinalMarkOut:
+        return cls(id=mark.id, student_id=mark.student_id, class_id=mark.class_id, subject_id=mark.subject_id,
+                   period_id=mark.period_id, kind=mark.kind, value=mark.value, value_title=mark.value_title,
+                   teacher_id=mark.teacher_id, exception_id=mark.exception_id or None, update_time=mark.update_time)
+
+
 class SubjectMarksOut(BaseModel):
     subject: SubjectOut
     marks: list[MarkOut]
     absences: list[AbsenceOut]
     average: str | None
+    final_marks: list[FinalMarkOut] = Field(description="The period's final marks in the subject")
 
 
 class StudentMarksOut(BaseModel):
@@ -280,6 +301,7 @@ def get_student_marks(path: StudentPath, query: PeriodQuery):
                 marks=[MarkOut.from_proto(mark) for mark in item.marks],
                 absences=[AbsenceOut.from_proto(absence) for absence in item.absences],
                 average=item.average or None,
+                final_marks=[FinalMarkOut.from_proto(mark) for mark in item.final_marks],
             )
             for item in reply.subjects
         ],
@@ -315,26 +337,6 @@ class FinalMarkIn(RequestModel):
     request_id: str = Field(default="", max_length=REQUEST_ID_MAX_LENGTH,
                             description="Any unique string: a retried request with the same one returns the first "
                                         "answer")
-
-
-class FinalMarkOut(BaseModel):
-    id: str
-    student_id: str
-    class_id: str
-    subject_id: str
-    period_id: str
-    kind: str
-    value: str = Field(examples=["4"])
-    value_title: str = Field(examples=["4", "зачёт", "н/а", "освобождён"])
-    teacher_id: str
-    exception_id: str | None = Field(description="The deputy director's exception that allowed a late setting")
-    update_time: str
-
-    @classmethod
-    def from_proto(cls, mark) -> FinalMarkOut:
-        return cls(id=mark.id, student_id=mark.student_id, class_id=mark.class_id, subject_id=mark.subject_id,
-                   period_id=mark.period_id, kind=mark.kind, value=mark.value, value_title=mark.value_title,
-                   teacher_id=mark.teacher_id, exception_id=mark.exception_id or None, update_time=mark.update_time)
 
 
 class SetFinalMarkOut(BaseModel):

@@ -448,7 +448,12 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 store.enrollment.c.student_id == student_id, store.enrollment.c.start_date <= period.end_date,
             )
             taught = select(lesson.c.subject_id).where(lesson.c.class_id.in_(enrolled_classes), in_period)
-            subject_ids = {row.subject_id for row in marks} | {row.subject_id for row in absences}
+            finals: dict[str, list] = {}
+            for row in session.execute(select(store.final_mark).where(
+                store.final_mark.c.student_id == student_id, store.final_mark.c.period_id == period_id,
+            ).order_by(store.final_mark.c.kind)):
+                finals.setdefault(row.subject_id, []).append(final_marks.final_mark_message(row))
+            subject_ids = {row.subject_id for row in marks} | {row.subject_id for row in absences} | set(finals)
             subjects = session.execute(
                 select(subject).where(or_(subject.c.id.in_(subject_ids), subject.c.id.in_(taught)))
                 .order_by(subject.c.name)
@@ -463,6 +468,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 absences=[_absence_message(item, item.date, row.id) for item in absences if item.subject_id == row.id],
                 average=_average_text(rules.weighted_average((entries.mark_rule(item, item.date) for item in own),
                                                              weights)),
+                final_marks=finals.get(row.id, []),
             ))
         return journal_pb2.GetStudentMarksResponse(
             student_id=student_id, period=_period_message(period), subjects=results,

@@ -113,6 +113,10 @@ def test_m2_m4_suggestion_with_basis_and_quarter_mark_needs_three_marks_and_writ
 
     listed = _body(j.client.get(suggestions_url() + f"?student_id={STUDENT.id}", headers=j.headers("deputy")), 200)
     assert listed["suggestions"][0]["current"]["value"] == "5"
+    diary = _body(j.client.get(f"/api/v1/students/{STUDENT.id}/marks?period_id={QUARTER_2}",
+                               headers=j.headers("classteacher")), 200)
+    math = next(item for item in diary["subjects"] if item["subject"]["id"] == MATH)
+    assert [(mark["kind"], mark["value_title"]) for mark in math["final_marks"]] == [("quarter", "5")]
 
     # M1: the year mark is suggested from the quarters' marks; three are still missing.
     year = demo_id("period", SCHOOL.id, 2026, "year")
