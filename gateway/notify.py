@@ -80,7 +80,8 @@ class MarkReadOut(BaseModel):
 
 
 class PreferenceIn(RequestModel):
-    kind: Literal["mark", "absence", "homework", "final_mark", "schedule", "alert", "message", "school_event"]
+    kind: Literal["mark", "absence", "homework", "final_mark", "schedule", "alert", "message", "school_event",
+                  "statement"]
     channel: Literal["in_app", "email"]
     mode: Literal["immediate", "digest", "off"]
 

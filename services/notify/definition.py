@@ -1,7 +1,8 @@
 """How the notify service is assembled.
 
-Besides the gRPC servicer and the event handlers, notify runs one more loop:
-the delivery worker that sends due e-mail (only when an SMTP host is set).
+Besides the gRPC servicer and the event handlers, notify runs two loops: the
+scheduled jobs (J7 reminders) and the delivery worker that sends due e-mail
+(only when an SMTP host is set).
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from services.notify import store
 from services.notify.delivery import DeliveryWorker, channels_from
 from services.notify.events import HANDLERS, EventContext, event_handlers
 from services.notify.inbox import Channels
+from services.notify.periodic import PeriodicJobs
 from services.notify.server import NotifyServicer
 
 
-def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_interval: float = 1.0) -> ServiceDefinition:
+def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_interval: float = 1.0,
+                      jobs_interval: float = 300.0) -> ServiceDefinition:
     """The service; `clock` (aware UTC now) stamps notifications and decides when e-mail is due."""
 
     def register(server, runtime) -> None:
@@ -28,17 +31,19 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         notify_pb2_grpc.add_NotifyServiceServicer_to_server(NotifyServicer(runtime, clock, available), server)
         if runtime.consumer is not None:  # the handlers, bound to this process's channels and clock
             runtime.consumer.handlers.update(event_handlers(EventContext(available, clock)))
+        loops = {"jobs": PeriodicJobs(runtime.database, available, clock, interval=jobs_interval)}
         if channels:
-            worker = DeliveryWorker(runtime.database, channels, runtime.settings.notify_web_url, clock,
-                                    interval=delivery_interval)
-            runtime.delivery = worker
-            start = runtime.start
+            loops["delivery"] = DeliveryWorker(runtime.database, channels, runtime.settings.notify_web_url, clock,
+                                               interval=delivery_interval)
+            runtime.delivery = loops["delivery"]
+        start = runtime.start
 
-            def start_with_delivery() -> None:  # the runtime knows no extra loops: add the sender's
-                start()
-                runtime._spawn("delivery", worker.run, runtime._stop)
+        def start_with_loops() -> None:  # the runtime knows no extra loops: add the sender's and the jobs'
+            start()
+            for name, loop in loops.items():
+                runtime._spawn(name, loop.run, runtime._stop)
 
-            runtime.start = start_with_delivery
+        runtime.start = start_with_loops
 
     return ServiceDefinition(
         name="notify",

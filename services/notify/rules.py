@@ -26,11 +26,11 @@ SCHOOL_TIMEZONE = zoneinfo.ZoneInfo("Europe/Moscow")
 
 # ----------------------------------------------------------------- C1: kinds, channels, preferences
 
-KINDS = ("mark", "absence", "homework", "final_mark", "schedule", "alert", "message", "school_event")
+KINDS = ("mark", "absence", "homework", "final_mark", "schedule", "alert", "message", "school_event", "statement")
 KIND_TITLES = {
     "mark": "Отметки", "absence": "Пропуски", "homework": "Домашние задания", "final_mark": "Итоговые отметки",
     "schedule": "Изменения расписания", "alert": "Оповещения классного руководителя", "message": "Сообщения",
-    "school_event": "События школы и класса",
+    "school_event": "События школы и класса", "statement": "Еженедельные бумажные ведомости",
 }
 CHANNELS = ("in_app", "email")
 MODES = ("immediate", "digest", "off")
@@ -480,6 +480,19 @@ def j6_failing_period_mark(value: str) -> bool:
 
 def j6_unexcused_alert(count_in_week: int, threshold: int = DEFAULT_UNEXCUSED_THRESHOLD) -> bool:
     return unexcused_absences_alert(count_in_week, threshold)
+
+
+STATEMENT_HOUR = 8  # the class teacher is reminded of last week's paper statements on Monday from 08:00
+
+
+def j7_statement_week(now: dt.datetime) -> dt.date:
+    """J7: the Monday of the week whose paper statements are due now: the last full week once this
+    week's Monday 08:00 (school time) has come, else the week before it."""
+    local = now.astimezone(SCHOOL_TIMEZONE)
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    if local.weekday() == 0 and local.hour < STATEMENT_HOUR:
+        monday -= dt.timedelta(days=7)
+    return monday - dt.timedelta(days=7)
 
 
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:

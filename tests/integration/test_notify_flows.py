@@ -32,8 +32,9 @@ from services.auth.seed import seed_demo as seed_auth
 from services.common import events as envelope
 from services.common.database import Database
 from services.common.demo import build_district, demo_id
-from services.notify import rules, store
+from services.notify import periodic, rules, store
 from services.notify.definition import notify_definition
+from services.notify.inbox import Channels
 from tests.integration.conftest import Clock, free_address, settings_env, wait_for
 
 pytestmark = pytest.mark.integration
@@ -182,7 +183,7 @@ def notify_stack(stack, mailbox):
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
     clock = Clock()
-    runtime = stack.start("notify", notify_definition(clock, delivery_interval=0.1))
+    runtime = stack.start("notify", notify_definition(clock, delivery_interval=0.1, jobs_interval=0.5))
     app = create_app(stack.settings.model_copy(update={"notify_grpc_address": f"127.0.0.1:{runtime.port}"}))
     app.testing = True
     client = app.test_client()
@@ -240,7 +241,7 @@ def test_c1_mark_reaches_student_and_parent_once_and_the_inbox_works(notify_stac
     assert rules.russian_day(today) in item["body"]
     assert item["link"] == f"/students/{CHILD.id}/marks"
     assert n.inbox("student")["unread_count"] == 1
-    assert n.inbox("classteacher")["notifications"] == []  # not a recipient of marks
+    assert [x for x in n.inbox("classteacher")["notifications"] if x["kind"] == "mark"] == []  # not a recipient
 
     # Redelivered, then replayed after the processed-event row is gone: nothing new.
     n.publish(first)
@@ -385,7 +386,7 @@ def test_j6_alerts_fire_once_to_class_teacher_and_parents(notify_stack):
     assert len(_ok(n.get("classteacher", "/alerts"))["alerts"]) == 1
     told = [x for x in n.inbox("parent")["notifications"] if x["kind"] == "alert"]
     assert len(told) == 1 and "без уважительной причины" in told[0]["body"]
-    assert [x["kind"] for x in n.inbox("classteacher")["notifications"]] == ["alert"]
+    assert [x["kind"] for x in n.inbox("classteacher")["notifications"] if x["kind"] != "statement"] == ["alert"]
 
     # A current average falling to «2» raises a failing alert; more 2s do not repeat it.
     marks = [mark_created(mark_data(CHILD, today, value, subject_id=HISTORY, subject_name="История"))
@@ -534,6 +535,13 @@ def test_c3_events_and_j7_weekly_statement(notify_stack):
     n.handled(*week)
     offline = _ok(n.get("classteacher", f"/classes/{CLASS_5A.id}/offline-students"))["students"]
     assert [s["student_id"] for s in offline] == [OFFLINE_CHILD.id]
+    # The scheduled job reminded the class teacher of last week's statements, once.
+    week = rules.j7_statement_week(n.clock())
+    reminders = wait_for(lambda: [x for x in n.inbox("classteacher")["notifications"] if x["kind"] == "statement"],
+                         what="the weekly reminder")
+    assert len(reminders) == 1 and OFFLINE_CHILD.last_name in reminders[0]["body"]
+    assert reminders[0]["link"] == f"/classes/{CLASS_5A.id}/offline-students?week_start={week.isoformat()}"
+    assert periodic.remind_weekly_statements(n.database, n.clock(), Channels()) == 0
     response = n.get("classteacher", f"/students/{OFFLINE_CHILD.id}/weekly-statement",
                      week_start=today.isoformat())
     assert response.status_code == 200 and response.content_type == "application/pdf"

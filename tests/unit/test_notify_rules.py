@@ -204,3 +204,10 @@ def test_j6_marks_falling_sharply():
     assert not rules.j6_marks_falling(dated("5", "5", "4", "4", "4"))  # still good marks
     assert not rules.j6_marks_falling(dated("5", "3", "3", "3"))  # too few earlier marks
     assert not rules.j6_marks_falling(dated("5", "5", "pass", "3", "3"))
+
+
+def test_j7_statements_of_the_last_full_week_from_monday_8_am():
+    assert rules.j7_statement_week(dt.datetime(2026, 11, 30, 8, 0, tzinfo=MSK)) == dt.date(2026, 11, 23)
+    assert rules.j7_statement_week(dt.datetime(2026, 12, 4, 15, 0, tzinfo=MSK)) == dt.date(2026, 11, 23)
+    assert rules.j7_statement_week(dt.datetime(2026, 11, 30, 7, 59, tzinfo=MSK)) == dt.date(2026, 11, 16)
+    assert rules.j7_statement_week(dt.datetime(2026, 11, 29, 23, 0, tzinfo=MSK)) == dt.date(2026, 11, 16)
