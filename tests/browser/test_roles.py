@@ -391,3 +391,28 @@ def test_s1_deputy_meets_a_timetable_conflict_and_resolves_it(client):
     moved.wait_for()
     assert not page.locator("ol.timetable > li.day").first.locator("ol.day-items > li", has_text="5А, Математика").filter(
         has_text="2. ").count()
+
+
+def test_c3_class_teacher_records_what_was_done_about_an_alert(client):
+    """Last in the session: notify raises alerts as it works through the demo's marks."""
+    client.sign_in("classteacher")
+    page = client.page
+    page.goto(f"/#/class/{SCHOOL.classes[0].id}")
+    alerts = page.locator("ol.alerts > li.unread")
+    page.get_by_role("heading", name="Тревожные сигналы").wait_for()
+    deadline = time.monotonic() + 90
+    while alerts.count() == 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(2000)
+        page.reload()
+        page.get_by_role("heading", name="Тревожные сигналы").wait_for()
+    first = alerts.first
+    alert_id = first.get_attribute("data-id")
+    first.get_by_label("Принятые меры").fill("Беседа с родителями 02.12")
+    first.get_by_role("button", name=re.compile("^Записать меры")).click()
+    page.locator("ol.alerts > li.read").get_by_role("status").filter(
+        has_text="Записано: Беседа с родителями 02.12").wait_for()
+    client.check_accessibility()
+    page.reload()
+    page.get_by_role("heading", name="Тревожные сигналы").wait_for()
+    page.locator("#alerts-title ~ *").first.wait_for()
+    assert page.locator(f'ol.alerts > li[data-id="{alert_id}"]').count() == 0  # acted on: no longer open

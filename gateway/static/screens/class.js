@@ -1,7 +1,7 @@
 // The class teacher's class: students and their parents, who has signed in,
 // and activation codes issued for those who have not — printed as slips to
 // cut and hand out (print CSS shows only the slips).
-import { ApiError, get, post } from "../api.js";
+import { ApiError, get, post, put } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { ABSENCES, WORDS, countOf, formatDateTime, formatDayMonth, formatDecimal, isoDay, markText } from "../i18n.js";
 import { showSlips } from "../slips.js";
@@ -105,6 +105,47 @@ function attendanceSection(classId, canReconcile) {
   return section;
 }
 
+// Open alerts about the class's students (falling averages, repeated
+// absences): the class teacher records what was done (C3).
+async function alertsSection(classId) {
+  const section = h("section", { class: "no-print", "aria-labelledby": "alerts-title" },
+    h("h3", { id: "alerts-title" }, "Тревожные сигналы"));
+  let alerts;
+  try {
+    alerts = (await get(`/api/v1/alerts?class_id=${classId}&open_only=true&page_size=50`)).alerts;
+  } catch (error) {
+    section.append(failure(error));
+    return section;
+  }
+  if (!alerts.length) {
+    section.append(h("p", { class: "muted" }, "Открытых сигналов нет."));
+    return section;
+  }
+  section.append(h("ol", { class: "inbox alerts" }, alerts.map((alert) => {
+    const id = `alert-${alert.id}`;
+    const action = h("input", { id, maxlength: "2000" });
+    const status = h("p", { role: "status" });
+    const save = h("button", { type: "button", class: "small" }, "Записать меры");
+    save.setAttribute("aria-label", `Записать меры: ${alert.student_name}, ${alert.subject_name || ""}`);
+    const item = h("li", { class: "unread", dataset: { id: alert.id } },
+      h("h4", {}, alert.student_name, alert.subject_name ? `, ${alert.subject_name}` : ""),
+      h("p", {}, alert.details),
+      h("p", { class: "muted" }, formatDateTime(alert.create_time)),
+      h("div", { class: "actions" }, h("label", { for: id }, "Принятые меры"), action, save), status);
+    save.addEventListener("click", async () => {
+      if (!action.value.trim()) { status.textContent = "Поле «Принятые меры»: опишите, что сделано"; return; }
+      try {
+        await put(`/api/v1/alerts/${alert.id}/action`, { action: action.value.trim() });
+        item.className = "read";
+        status.textContent = `Записано: ${action.value.trim()}`;
+        save.disabled = true;
+      } catch (error) { status.textContent = error.message; }
+    });
+    return item;
+  })));
+  return section;
+}
+
 export async function render(view, context, { classId, periodId }) {
   const grant = context.me.roles.find((item) => item.role === "class_teacher" && item.class_id === classId);
   let members;
@@ -177,11 +218,12 @@ export async function render(view, context, { classId, periodId }) {
     h("h3", { id: "due-title" }, "Пора проверить личные данные"),
     h("ul", {}, due.map((record) => h("li", {}, h("a", { href: `#/record/${record.student_id}` },
       [record.last_name, record.first_name].join(" ")))))) : null;
-  const overview = await overviewSection(classId, period);
+  const [overview, alerts] = await Promise.all([overviewSection(classId, period),
+    grant ? alertsSection(classId) : Promise.resolve(null)]);
   const attendance = attendanceSection(classId, Boolean(grant));
   show(view,
     h("div", { class: "no-print" }, heading(grant ? "Мой класс" : "Класс")),
-    dueNote, overview, attendance,
+    dueNote, alerts, overview, attendance,
     h("div", { class: "no-print" },
       h("h3", {}, "Ученики, родители и коды активации"),
       h("p", { class: "muted" }, `${countOf(students.length, WORDS.student)}; настроили вход: ${activated} из ${members.length}.`),
