@@ -24,6 +24,7 @@ const ROUTES = [
   { pattern: /^\/schools$/, screen: "schools" },
   { pattern: /^\/remarks$/, screen: "remarks" },
   { pattern: /^\/timetable$/, screen: "timetable" },
+  { pattern: /^\/plan\/([\w-]+)\/([\w-]+)$/, screen: "plan", names: ["classId", "subjectId"] },
   { pattern: /^\/record\/([\w-]+)$/, screen: "record", names: ["studentId"] },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
 ];

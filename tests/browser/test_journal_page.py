@@ -218,7 +218,7 @@ def test_j2_teacher_opens_a_lesson_of_the_week_from_the_timetable(client):
     page.get_by_role("heading", name=re.compile("^Неделя ")).wait_for()
     friday = page.locator("li.day").nth(4)
     assert "5А, Математика" in friday.inner_text()
-    assert friday.get_by_role("link").count() == 0  # no study period known in this browser yet
+    assert friday.get_by_role("link", name="5А, Математика", exact=True).count() == 0  # no period known here yet
     assert page.get_by_role("note").is_visible()
     client.check_accessibility()
     client.screenshot("lessons-teacher")
@@ -228,5 +228,27 @@ def test_j2_teacher_opens_a_lesson_of_the_week_from_the_timetable(client):
     page.get_by_role("link", name="Мои уроки").click()
     page.get_by_role("heading", name=re.compile("^Неделя ")).wait_for()
     friday = page.locator("li.day").nth(4)
-    friday.get_by_role("link", name="5А, Математика").first.click()
+    friday.get_by_role("link", name="5А, Математика", exact=True).first.click()
     page.get_by_role("heading", name="Математика, 5А класс").wait_for()
+
+
+def test_j3_plan_is_refused_as_complete_while_hours_differ(client):
+    client.sign_in("teacher")
+    page = client.page
+    page.goto("/" + journal_hash("9Б", "Математика"))
+    page.get_by_role("link", name="КТП →").click()
+    page.get_by_role("heading", name="КТП: календарно-тематический план").wait_for()
+    page.get_by_label("КТП: по строке на тему").fill(
+        "Квадратные уравнения; 3; written\nТеорема Виета; 2\nКонтрольная работа; 1; test")
+    page.get_by_role("button", name="Сохранить КТП").click()
+    page.get_by_role("status").filter(has_text="КТП сохранено").wait_for()
+    first = page.get_by_role("region", name="Уроки и темы КТП").locator("tbody tr").first
+    assert "Квадратные уравнения" in first.inner_text()
+    assert "В КТП 6 ч" in page.get_by_role("list", name="Расхождения").inner_text()
+    page.get_by_role("button", name="Отметить КТП выполненным").click()
+    refusal = page.get_by_role("status").filter(has_text="КТП нельзя отметить выполненным")
+    refusal.wait_for()
+    assert "в КТП 6 ч" in refusal.inner_text()
+    assert "выполнено" not in page.locator("main").locator("p", has_text="Состояние").inner_text()
+    client.check_accessibility()
+    client.screenshot("plan-teacher")

@@ -163,7 +163,8 @@ class JournalGrid {
     show(this.view, 
       heading(`${page.subject.name}, ${page.school_class.name} класс`),
       h("p", {}, h("a", { href: `#/final/${page.school_class.id}/${page.subject.id}/${page.period.id}` },
-        `Итоговые отметки за ${page.period.title.toLowerCase()} →`)),
+        `Итоговые отметки за ${page.period.title.toLowerCase()} →`), " · ",
+        h("a", { href: `#/plan/${page.school_class.id}/${page.subject.id}` }, "КТП →")),
       h("p", { class: "muted" }, `${page.period.title}: ${countOf(this.lessons.length, WORDS.lesson)}, `
         + countOf(this.students.length, WORDS.student)),
       help,

@@ -22,7 +22,9 @@ export function lessonItem(lesson) {
   const title = `${lesson.class_name}${lesson.subgroup_name ? ` (${lesson.subgroup_name})` : ""}, ${lesson.subject_name}`;
   return h("li", { class: lesson.status === "cancelled" ? "cancelled" : null },
     h("span", { class: "time" }, `${lesson.slot}. ${lesson.start_time}–${lesson.end_time}`),
-    h("span", { class: "subject" }, link ? h("a", { href: link }, title) : title,
+    h("span", { class: "subject" }, link ? h("a", { href: link }, title) : title, " ",
+      h("a", { href: `#/plan/${lesson.class_id}/${lesson.subject_id}`, class: "small-link",
+        "aria-label": `КТП: ${title}` }, "КТП"),
       lesson.room_name ? h("span", { class: "muted" }, `, каб. ${lesson.room_name}`) : null,
       lesson.status === "cancelled" ? h("strong", {}, ` — отменён${lesson.reason ? `: ${lesson.reason}` : ""}`) : null,
       lesson.substituted ? h("span", { class: "muted" }, " — замена") : null));
