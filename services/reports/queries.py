@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
@@ -202,6 +202,15 @@ def _absences(session: Session, data: SchoolData) -> None:
         data.absences.append((AbsenceFact(row.student_id, row.lesson_date, row.kind), row))
 
 
+def _without_final_mark(m, span: Span) -> list:
+    """Over a study period, a pair with its final mark needs no marks: the final mark counts (R1)."""
+    if not span.period_id:
+        return []
+    f = store.final_mark
+    return [~exists(select(f.c.final_mark_id).where(f.c.student_id == m.c.student_id, f.c.subject_id == m.c.subject_id,
+                                                    f.c.period_id == span.period_id))]
+
+
 def load_results(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None, *,
                  absences: bool = False) -> SchoolData:
     """What results need of a school in the span: marks counted by value and weight (GROUP BY), not row by row."""
@@ -217,7 +226,7 @@ def load_results(session: Session, school_id: str, span: Span, class_ids: set[st
                func.count().label("n"), func.max(m.c.subject_name).label("subject_name"),
                func.max(m.c.class_id).label("class_id"), func.max(m.c.teacher_id).label("teacher_id"))
         .where(m.c.school_id == school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
-               m.c.lesson_date >= span.start, m.c.lesson_date <= span.end)
+               m.c.lesson_date >= span.start, m.c.lesson_date <= span.end, *_without_final_mark(m, span))
         .group_by(m.c.student_id, m.c.subject_id, m.c.value, m.c.weight, work_type))
     for row in rows:
         data.mark_groups.setdefault((row.student_id, row.subject_id), []).append(
