@@ -206,6 +206,8 @@ def test_j6_class_teacher_sees_every_subject_and_the_week_of_absences(client):
     # A subject's journal page opens read-only from the overview.
     overview.get_by_role("link", name="История").click()
     page.get_by_role("heading", name="История, 5А класс").wait_for()
+    assert "Только просмотр" in page.locator("#grid-help").text_content()
+    assert page.get_by_role("button", name="Сохранить сейчас").count() == 0
 
 
 def test_c2_parent_writes_to_the_class_teacher_and_gets_an_answer(client_factory):

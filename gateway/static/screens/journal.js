@@ -55,8 +55,9 @@ class JournalGrid {
     this.view = view;
     this.page = page;
     this.url = url;
-    this.canWrite = context.hasRole("subject_teacher");
     this.me = context.me.person;
+    // Marks are entered by the subject's teacher; a class teacher or the administration only reads.
+    this.canWrite = context.hasRole("subject_teacher") && page.lessons.some((lesson) => lesson.teacher_id === this.me.id);
     this.storageKey = `ezh.unsaved.${ids.classId}.${ids.subjectId}.${ids.periodId}`;
     this.lessons = page.lessons;
     this.students = page.students;
