@@ -50,7 +50,7 @@ from services.reports.progress_reports import counted_marks, district_progress, 
 from services.reports.rules.forecast_model import (  # noqa: E402
     Example, accuracy, baseline_mark, g4_fit, g4_forecast, round_mark,
 )
-from services.reports.rules.spans import r1_date_range  # noqa: E402
+from services.reports.catalog import Resolved, _district_span  # noqa: E402
 
 SUBJECTS = ["Математика", "Русский язык", "Литература", "История", "Физика", "Английский язык"]
 QUARTERS = ((dt.date(2026, 9, 1), dt.date(2026, 10, 26)), (dt.date(2026, 11, 5), dt.date(2026, 12, 28)),
@@ -310,11 +310,11 @@ def speed(database: Database, layout, repeat: int) -> None:
         school_times = timed(lambda: school_progress(session, school_id, period.span(), previous.span()), repeat)
         sql_times = timed(lambda: session.execute(text(SQL_SCHOOL), {"school": school_id, "period": period.id}).all(),
                           repeat)
-        span = r1_date_range(QUARTERS[1][0].isoformat(), QUARTERS[1][1].isoformat())
-        before = r1_date_range(QUARTERS[0][0].isoformat(), QUARTERS[0][1].isoformat())
+        # The district report over the 2nd quarter's dates: each school's own 2nd quarter, as the service finds it.
+        resolved = Resolved("district", start_date=QUARTERS[1][0].isoformat(), end_date=QUARTERS[1][1].isoformat())
         ids = [school for school, _ in layout]
-        district_times = timed(lambda: district_progress(session, ids, {s: (span, before) for s in ids}, span.title),
-                               district_repeat)
+        spans = {school: _district_span(session, school, resolved) for school in ids}
+        district_times = timed(lambda: district_progress(session, ids, spans, "2 четверть"), district_repeat)
         district_sql = text(SQL_DISTRICT).bindparams(bindparam("periods", expanding=True))
         district_sql_times = timed(lambda: session.execute(district_sql, {
             "periods": [p[1][0] for _, p in layout]}).all(), district_repeat)

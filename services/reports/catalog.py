@@ -156,13 +156,24 @@ def span_of(session: Session, resolved: Resolved) -> tuple[Span, Span | None]:
     return span, r1_previous_range(span)
 
 
+def _district_span(session: Session, school_id: str, resolved: Resolved) -> tuple[Span, Span | None]:
+    """The school's own study period when the dates are exactly one of its periods (its final marks count), else
+    the range of days."""
+    span, previous = span_of(session, resolved)
+    for period in queries.school_periods(session, school_id):
+        if (period.start, period.end) == (span.start, span.end):
+            before = queries.previous_period(session, period)
+            return period.span(), before.span() if before else previous
+    return span, previous
+
+
 def build(session: Session, resolved: Resolved, today: dt.date) -> Document:
     """The report of a resolved query, from the read model as it is now."""
     from services.reports import control, forecasts, progress_reports as progress, student_reports
 
     kind = resolved.kind
     if kind == "district":
-        spans = {school: span_of(session, resolved) for school in resolved.school_ids}
+        spans = {school: _district_span(session, school, resolved) for school in resolved.school_ids}
         title = next(iter(spans.values()))[0].title if spans else ""
         return progress.district_progress(session, list(resolved.school_ids), spans, title)
     if kind == "progress":
