@@ -395,6 +395,37 @@ def test_s1_deputy_meets_a_timetable_conflict_and_resolves_it(client):
         has_text="2. ").count()
 
 
+def test_j1_class_teacher_asks_for_an_arrival_and_the_administrator_carries_it_out(client_factory):
+    teacher = client_factory()
+    teacher.sign_in("classteacher")
+    page = teacher.page
+    page.get_by_role("link", name="Мой класс").click()
+    form = page.locator("#roster-form")
+    form.get_by_role("button", name="Отправить заявку администратору").click()
+    assert "Поле «С какого дня»" in form.get_by_role("alert").inner_text()
+    form.get_by_label("Фамилия").fill("Новиков")
+    form.get_by_label("Имя").fill("Платон")
+    form.get_by_label("Отчество").fill("Ильич")
+    form.get_by_label("Дата рождения").fill("2015-05-05")
+    form.get_by_label("С какого дня").fill("2026-12-07")
+    form.get_by_label("Основание").fill("Переведён из школы № 5")
+    form.get_by_role("button", name="Отправить заявку администратору").click()
+    request = page.locator("ul.roster li", has_text="Новиков Платон Ильич")
+    request.wait_for()
+    assert "ждёт администратора" in request.inner_text()
+    teacher.check_accessibility()
+
+    admin = client_factory()
+    admin.sign_in("admin")
+    admin.page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Сотрудники").click()
+    admin.page.get_by_role("button", name="Провести: Новиков Платон Ильич").click()
+    admin.page.locator("ul.roster li", has_text="Новиков Платон Ильич").get_by_role("status").filter(
+        has_text="проведено").wait_for()
+    admin.check_accessibility()
+    page.reload()
+    page.locator("ul.roster li", has_text="Новиков Платон Ильич").filter(has_text="проведено").wait_for()
+
+
 def test_c3_class_teacher_records_what_was_done_about_an_alert(client):
     """Last in the session: notify raises alerts as it works through the demo's marks."""
     client.sign_in("classteacher")

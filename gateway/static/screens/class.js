@@ -146,6 +146,70 @@ async function alertsSection(classId) {
   return section;
 }
 
+const ROSTER_STATUS = { requested: "ждёт администратора", done: "проведено" };
+
+// Arrivals and departures: the class teacher asks, the administrator carries them out (4.3.6).
+function rosterSection(classId, schoolId, students) {
+  const section = h("section", { class: "no-print", "aria-labelledby": "roster-title" },
+    h("h3", { id: "roster-title" }, "Прибытие и выбытие"));
+  const list = h("div", {});
+  const load = async () => {
+    try {
+      const changes = (await get(`/api/v1/journal/schools/${schoolId}/roster-changes`)).changes
+        .filter((change) => change.class_id === classId);
+      list.replaceChildren(changes.length ? h("ul", { class: "roster" }, changes.map((change) => h("li", {},
+        `${change.kind === "arrival" ? "Прибытие" : "Выбытие"}: ${change.student_name}, с ${formatDayMonth(change.date)}`,
+        change.note ? ` (${change.note})` : "", ` — ${ROSTER_STATUS[change.status] || change.status}`)))
+        : h("p", { class: "muted" }, "Заявок нет."));
+    } catch (error) { list.replaceChildren(failure(error)); }
+  };
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const kind = h("select", { id: "roster-kind", name: "kind" },
+    h("option", { value: "arrival" }, "Прибытие нового ученика"), h("option", { value: "departure" }, "Выбытие ученика"));
+  const arrival = h("div", {},
+    h("label", { for: "roster-last" }, "Фамилия"), h("input", { id: "roster-last", name: "last", maxlength: "100" }),
+    h("label", { for: "roster-first" }, "Имя"), h("input", { id: "roster-first", name: "first", maxlength: "100" }),
+    h("label", { for: "roster-middle" }, "Отчество"), h("input", { id: "roster-middle", name: "middle", maxlength: "100" }),
+    h("label", { for: "roster-birth" }, "Дата рождения"), h("input", { id: "roster-birth", name: "birth", type: "date" }));
+  const departure = h("div", { hidden: true },
+    h("label", { for: "roster-student" }, "Ученик"),
+    h("select", { id: "roster-student", name: "student" }, students.map((student) => h("option", { value: student.person_id },
+      student.full_name))));
+  kind.addEventListener("change", () => {
+    arrival.hidden = kind.value !== "arrival";
+    departure.hidden = kind.value !== "departure";
+  });
+  const form = h("form", { id: "roster-form", class: "narrow", novalidate: true },
+    h("label", { for: "roster-kind" }, "Что"), kind, arrival, departure,
+    h("label", { for: "roster-date" }, "С какого дня"), h("input", { id: "roster-date", name: "date", type: "date" }),
+    h("label", { for: "roster-note" }, "Основание"), h("input", { id: "roster-note", name: "note", maxlength: "500" }),
+    h("button", { type: "submit" }, "Отправить заявку администратору"), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fail = (text) => { error.textContent = text; error.hidden = false; };
+    if (!form.date.value) { fail("Поле «С какого дня»: укажите дату"); return; }
+    const body = { kind: kind.value, date: form.date.value, note: form.note.value.trim(), request_id: crypto.randomUUID() };
+    if (kind.value === "arrival") {
+      if (!form.last.value.trim() || !form.first.value.trim()) { fail("Поля «Фамилия» и «Имя»: обязательные поля"); return; }
+      body.new_student = { last_name: form.last.value.trim(), first_name: form.first.value.trim(),
+        middle_name: form.middle.value.trim(), birth_date: form.birth.value };
+    } else {
+      body.student_id = form.student.value;
+    }
+    try {
+      await post(`/api/v1/journal/classes/${classId}/roster-changes`, body);
+      form.reset();
+      arrival.hidden = false;
+      departure.hidden = true;
+      error.hidden = true;
+      await load();
+    } catch (failed) { fail(failed.message); }
+  });
+  load();
+  section.append(list, form);
+  return section;
+}
+
 export async function render(view, context, { classId, periodId }) {
   const grant = context.me.roles.find((item) => item.role === "class_teacher" && item.class_id === classId);
   let members;
@@ -235,6 +299,7 @@ export async function render(view, context, { classId, periodId }) {
           h("tbody", {}, students.flatMap((student) => [row(student, false),
             ...parentsOf(student.person_id).map((parent) => row(parent, true))])))),
       h("div", { class: "tools" }, selectNew, " ", issue), status),
+    grant && context.me.school ? rosterSection(classId, context.me.school.id, students) : null,
     slips,
   );
   return null;

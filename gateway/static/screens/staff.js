@@ -2,7 +2,7 @@
 // administrator adds people, changes roles and issues staff activation codes).
 import { del, get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
-import { ROLE_TITLES, WORDS, countOf, formatDateTime } from "../i18n.js";
+import { ROLE_TITLES, WORDS, countOf, formatDate, formatDateTime } from "../i18n.js";
 import { showSlips } from "../slips.js";
 
 // Roles the administrator grants here; the class teacher's comes with a class.
@@ -17,7 +17,7 @@ export async function render(view, context) {
   const state = { view, manager, slips, status, listing };
   show(view, 
     h("div", { class: "no-print" }, heading("Сотрудники школы"), status, listing, manager ? newStaffForm(state) : null,
-      manager ? signInLog() : null),
+      manager && context.me.school ? rosterChanges(context.me.school.id) : null, manager ? signInLog() : null),
     slips,
   );
   await showStaff(state);
@@ -158,5 +158,34 @@ function signInLog() {
           h("td", {}, item.succeeded ? "вход" : "отказ"), h("td", {}, item.address || "—"),
           h("td", { class: "agent" }, item.user_agent || "—")))))));
   }).catch((error) => section.append(failure(error)));
+  return section;
+}
+
+// Arrivals and departures asked for by class teachers, carried out here (4.3.6).
+function rosterChanges(schoolId) {
+  const section = h("section", { "aria-labelledby": "roster-admin-title" },
+    h("h3", { id: "roster-admin-title" }, "Прибытие и выбытие учеников"));
+  const list = h("div", {});
+  const load = async () => {
+    try {
+      const changes = (await get(`/api/v1/journal/schools/${schoolId}/roster-changes?status=requested`)).changes;
+      list.replaceChildren(changes.length ? h("ul", { class: "roster" }, changes.map((change) => {
+        const status = h("span", { role: "status" });
+        const carry = h("button", { type: "button", class: "small" }, "Провести");
+        carry.setAttribute("aria-label", `Провести: ${change.student_name}`);
+        carry.addEventListener("click", async () => {
+          try {
+            await post(`/api/v1/journal/roster-changes/${change.id}/carry-out`, {});
+            status.textContent = " проведено";
+            carry.remove();
+          } catch (error) { status.textContent = ` ${error.message}`; }
+        });
+        return h("li", {}, `${change.kind === "arrival" ? "Прибытие" : "Выбытие"}: ${change.student_name}, `
+          + `с ${formatDate(change.date)}${change.note ? ` (${change.note})` : ""} `, carry, status);
+      })) : h("p", { class: "muted" }, "Заявок нет."));
+    } catch (error) { list.replaceChildren(failure(error)); }
+  };
+  load();
+  section.append(list);
   return section;
 }
