@@ -32,7 +32,12 @@ def features_as_of(session: Session, school_id: str, period: queries.PeriodRow, 
     data.absences = [(fact, row) for fact, row in data.absences if fact.day <= as_of]
     data.__dict__.pop("_pairs", None)
     previous = queries.previous_period(session, period)
-    before = counted_marks(queries.load_results(session, school_id, previous.span(), class_ids)) if previous else {}
+    before: dict = {}
+    if previous:
+        earlier = queries.load_results(session, school_id, previous.span(), class_ids)
+        before = counted_marks(earlier)
+        for subject_id, name in earlier.subjects.items():
+            data.subjects.setdefault(subject_id, name)
     total_days = (period.end - period.start).days + 1
     remaining = max(0, (period.end - as_of).days) / total_days
     unexcused: dict[tuple[str, str], int] = defaultdict(int)
@@ -52,6 +57,9 @@ def features_as_of(session: Session, school_id: str, period: queries.PeriodRow, 
         subjects_of_class[class_id].add(subject_id)
     for row in data.marks:
         subjects_of_class[row.class_id].add(row.subject_id)
+    for student_id, subjects in before.items():  # subjects with no lesson yet in this period
+        if student_id in data.students:
+            subjects_of_class[data.students[student_id].class_id].update(subjects)
     for student in data.students.values():
         for subject_id in subjects_of_class[student.class_id]:
             marks = data.marks_of(student.id, subject_id)

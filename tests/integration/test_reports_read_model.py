@@ -410,6 +410,12 @@ def test_g4_forecasts_of_a_student_and_a_class(reports):
     assert rows["Математика"][3] == "5"  # one «5» in Q2, a «5» in Q1
     assert rows["Математика"][4] == "5"  # the year: «5» in Q1 and «5» expected in Q2
     assert "для аттестации нужно не меньше трёх" in rows["Математика"][6]
+    assert rows["Математика"][2] == "1"
+    # As it would have looked on 8 November, before the first Q2 mark: no mark seen, the Q1 «5» carries it.
+    then = reports.report(token(PARENT, (Role.PARENT, None)), kind=reports_pb2.REPORT_KIND_STUDENT_FORECAST,
+                          student_id=S[0], period_id=Q2, as_of_date="2026-11-08")
+    earlier = {r[0]: r for r in table(then, "subjects")}
+    assert earlier["Математика"][1:4] == ["—", "0", "5"] and then.subtitle.endswith("на 08.11.2026")
     cls = reports.report(kind=reports_pb2.REPORT_KIND_CLASS_FORECAST, class_id=CLASS, period_id=Q2,
                          as_of_date="2026-11-20")
     assert table(cls, "class")[0][0] == "5А"
