@@ -182,12 +182,12 @@ def _handle_mark(session: Session, context: EventContext, event: Event, mark, pr
     if student is None:
         return
     lesson_date = _day(mark.lesson_date)
-    if previous is not None and previous.value == mark.value and previous.work_type == mark.work_type:
-        return  # only the weight or a detail changed: nothing worth telling
-    text = rules.c1_mark_text(student.name, student.id, mark.subject_name, mark.value, mark.work_type,
-                              lesson_date or dt.date.today(), previous=previous.value if previous else None,
-                              deleted=deleted)
-    _tell_student(session, context, event, student, "mark", text, lesson_date)
+    if previous is None or previous.value != mark.value or previous.work_type != mark.work_type:
+        # (a change of the weight alone is not news, though it may move the average)
+        text = rules.c1_mark_text(student.name, student.id, mark.subject_name, mark.value, mark.work_type,
+                                  lesson_date or dt.date.today(), previous=previous.value if previous else None,
+                                  deleted=deleted)
+        _tell_student(session, context, event, student, "mark", text, lesson_date)
     if after.failing and not before.failing:
         raise_alert(session, context, event, student, "failing_average", mark.subject_name,
                     f"текущий средний балл по предмету «{mark.subject_name}» опустился до "

@@ -295,6 +295,24 @@ def test_c1_mark_reaches_student_and_parent_once_and_the_inbox_works(notify_stac
     assert n.count(store.notification, store.notification.c.recipient_id == guardian_of(OFFLINE_CHILD)) == 0
     assert n.count(store.notification, store.notification.c.recipient_id == OFFLINE_CHILD.id,
                    store.notification.c.kind == "mark") == 1
+    # A changed mark is news; a change of its weight alone is not.
+    original = mark_data(CHILD, today, "3", mark_id=str(uuid.uuid4()))
+    changed, reweighted = journal_events.MarkData(), journal_events.MarkData()
+    changed.CopyFrom(original)
+    changed.value = "4"
+    reweighted.CopyFrom(changed)
+    reweighted.weight = "2"
+    updates = [mark_created(original),
+               _event("ezh.journal.mark.updated.v1", "marks/x", journal_events.MarkUpdated(
+                   mark=changed, previous=original, actor_id=person("teacher"), reason="Ошибка")),
+               _event("ezh.journal.mark.updated.v1", "marks/x", journal_events.MarkUpdated(
+                   mark=reweighted, previous=changed, actor_id=person("teacher")))]
+    before = n.count(store.notification, store.notification.c.recipient_id == person("parent"))
+    n.publish(*updates)
+    n.handled(*updates)
+    latest = n.inbox("parent", page_size=2)["notifications"]
+    assert n.count(store.notification, store.notification.c.recipient_id == person("parent")) == before + 2
+    assert "изменена с «3» на «4»" in latest[0]["body"] and latest[1]["title"] == "Новая отметка «3»: Математика"
 
 
 # ------------------------------------------------------------------ C1: e-mail
