@@ -279,6 +279,7 @@ class VerificationOut(BaseModel):
     matches: bool = Field(description="The journal holds now what was printed")
     change_time: dt.datetime | None = Field(description="When the content changed after printing")
     message: str
+    pdf_hash: str = Field(description="SHA-256 of the PDF as issued: a digital copy must have the same")
 
 
 @reports.get("/printouts/<code>", responses={200: VerificationOut, 404: problem_response("No printout has this code")})
@@ -289,7 +290,7 @@ def verify_printout(path: CodePath):
     return VerificationOut(code=reply.code, title=reply.title, school_name=reply.school_name,
                            print_time=time_from_proto(reply.print_time), content_hash=reply.content_hash,
                            matches=reply.matches, change_time=time_from_proto(reply.change_time),
-                           message=reply.message).model_dump(mode="json")
+                           message=reply.message, pdf_hash=reply.pdf_hash).model_dump(mode="json")
 
 
 # ----------------------------------------------------------------- remarks on journals (R2, 6.2)

@@ -119,7 +119,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         return reports_pb2.VerifyPrintoutResponse(
             code=row.code, title=row.title, school_name=name, print_time=timestamp(printed),
             content_hash=row.content_hash, matches=matches, change_time=timestamp(changed) if changed else None,
-            message=message,
+            message=message, pdf_hash=row.pdf_hash,
         )
 
     # ---------------------------------------------------------------- remarks (6.2)

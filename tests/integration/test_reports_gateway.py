@@ -1,6 +1,7 @@
 """The reports through the gateway, by role and from the attacker's side (R1–R4, A5)."""
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -78,6 +79,7 @@ def test_r3_printout_and_remarks_through_the_gateway(gateway):
     assert code in PdfReader(io.BytesIO(printed.data)).pages[0].extract_text()
     checked = gateway.get(f"/api/v1/printouts/{code}")  # no sign-in
     assert checked.status_code == 200 and checked.get_json()["matches"] is True
+    assert checked.get_json()["pdf_hash"] == hashlib.sha256(printed.data).hexdigest()  # the digital copy
     assert gateway.get("/api/v1/printouts/ABCDE-23456").status_code == 404
     parent_print = gateway.post("/api/v1/printouts", headers=headers(PARENT, (Role.PARENT, None)),
                                 json={"kind": "report_card", "student_id": S[0]})
