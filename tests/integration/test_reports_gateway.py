@@ -70,6 +70,13 @@ def test_r1_reports_through_the_gateway_by_role(gateway):
     unsigned = gateway.get(f"/api/v1/reports/progress?period_id={Q2}")
     assert unsigned.status_code == 401
 
+    status = gateway.get("/api/v1/reports/read-model-status", headers=DEPUTY_H())
+    assert status.status_code == 200
+    journal = next(s for s in status.get_json()["sources"] if s["source"] == "journal")
+    assert journal["applied_count"] > 0 and journal["lag_seconds"] >= 0 and status.get_json()["events_behind"] >= 0
+    assert gateway.get("/api/v1/reports/read-model-status",
+                       headers=headers(MATH_TEACHER, (Role.SUBJECT_TEACHER, None))).status_code == 403
+
 
 def test_r3_printout_and_remarks_through_the_gateway(gateway):
     printed = gateway.post("/api/v1/printouts", headers=DEPUTY_H(), json={
