@@ -33,10 +33,9 @@ lint-python: $(INSTALLED)
 
 # The virtual environment with the project and its test tools; the two .pth
 # files put the source tree and the generated protobuf code on sys.path.
-$(INSTALLED): pyproject.toml requirements-dev.lock requirements-solver.lock
+$(INSTALLED): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-solver.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) -c 'import sysconfig, pathlib; site = pathlib.Path(sysconfig.get_paths()["purelib"]); \
 	  (site / "ezh-protos.pth").write_text("$(CURDIR)/$(GEN)\n")'
