@@ -606,6 +606,17 @@ def get_cell_history(path: CellPath):
 
 
 @journal.get(
+    "/journal/lessons/<lesson_id>/history",
+    responses={200: HistoryOut, 403: problem_response("Not the caller's class or subject"),
+               404: problem_response("No such lesson in the caller's school")},
+)
+@allow(*PAGE_READERS)
+def get_lesson_history(path: LessonPath):
+    """Every change of a lesson's topic and homework: who, when, old, new, why."""
+    return _history(call_journal("GetCellHistory", journal_pb2.GetCellHistoryRequest(lesson_id=str(path.lesson_id))))
+
+
+@journal.get(
     "/journal/final-marks/<final_mark_id>/history",
     responses={200: HistoryOut, 403: problem_response("Not the caller's class or subject"),
                404: problem_response("No such final mark in the caller's school")},

@@ -694,7 +694,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                              log.c.entity_id == final_mark_id)
             else:
                 lesson_id = identifier("lesson_id", request.lesson_id)
-                student_id = identifier("student_id", request.student_id)
+                student_id = identifier("student_id", request.student_id, required=False)
                 not_found = NotFound("Урок не найден", reason="LESSON_NOT_FOUND", field="lesson_id")
                 lesson = self._lesson(session, lesson_id)
                 if lesson is None:
@@ -702,7 +702,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 access.check_page_reader(session, identity, lesson.school_id, lesson.class_id, lesson.subject_id,
                                          not_found)
                 where = and_(log.c.school_id == lesson.school_id, log.c.lesson_id == lesson_id,
-                             log.c.student_id == student_id)
+                             log.c.student_id == student_id if student_id else log.c.student_id.is_(None))
             rows = session.execute(select(log).where(where).order_by(log.c.sequence)).all()
         return journal_pb2.GetCellHistoryResponse(entries=[
             journal_pb2.HistoryEntry(

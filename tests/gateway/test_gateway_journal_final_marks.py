@@ -19,6 +19,7 @@ ROUTES = [
     ("post", f"/api/v1/journal/exceptions/{ID}/close", None, set()),
     ("get", f"/api/v1/journal/schools/{SCHOOL_ID}/exceptions", None, STAFF),
     ("get", f"/api/v1/journal/lessons/{ID}/students/{ID}/history", None, STAFF),
+    ("get", f"/api/v1/journal/lessons/{ID}/history", None, STAFF),
     ("get", f"/api/v1/journal/final-marks/{ID}/history", None, STAFF),
     ("get", f"/api/v1/journal/schools/{SCHOOL_ID}/change-log/verification", None, {"admin"}),
     ("get", f"/api/v1/journal/schools/{SCHOOL_ID}/work-type-weights", None, STAFF),

@@ -247,6 +247,15 @@ def test_a5_final_marks_and_history_from_the_attackers_side(journal_stack):
             ("created", ""), ("updated", "Ошибка при вводе")]
         assert entries[-1]["old_value"]["value"] == seeded["value"]
         assert entries[-1]["new_value"]["value"] == changed_value
+    # The lesson's own cells: its homework's history, without the students' marks.
+    _body(j.client.put(f"/api/v1/journal/lessons/{MATH_WEDNESDAY}/homework", headers=j.headers("teacher"),
+                       json={"text": "№ 245, 247", "due_date": "2026-11-30"}), 200)
+    lesson_history = _body(j.client.get(f"/api/v1/journal/lessons/{MATH_WEDNESDAY}/history",
+                                        headers=j.headers("classteacher")), 200)["entries"]
+    assert [row["entity"] for row in lesson_history] == ["homework"]
+    assert lesson_history[0]["new_value"]["text"] == "№ 245, 247"
+    assert j.client.get(f"/api/v1/journal/lessons/{MATH_WEDNESDAY}/history",
+                        headers=j.headers("teacher7")).status_code == 404
     assert _body(j.client.get(cell, headers=j.headers("teacher2")), 403)["reason"] == "NOT_ASSIGNED"
     assert _body(j.client.get(cell, headers=j.headers("teacher7")), 404)["reason"] == "LESSON_NOT_FOUND"
     assert j.client.get(cell, headers=j.headers("parent")).status_code == 403
