@@ -10,7 +10,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
-from services.journal.rules.marks import Mark
+from services.journal.rules.marks import Mark, WorkType
 from services.journal.rules.periods import PeriodKind, period_title
 from services.reports import store
 from services.reports.rules.attendance import AbsenceFact
@@ -131,9 +131,12 @@ class MarkRow:
     change_time: dt.datetime
 
 
-def _mark(row) -> Mark | None:
+def mark_of_row(row) -> Mark | None:
+    """The rules' Mark of an rm_mark row; None for a value the rules do not read (shown, not counted)."""
+    # A work type these rules do not know still counts, with the weight the event carries.
+    work_type = row.work_type if row.work_type in WorkType.__members__.values() else WorkType.ORAL
     try:
-        return Mark(value=row.value, work_type=row.work_type or "oral", date=row.lesson_date,
+        return Mark(value=row.value, work_type=work_type, date=row.lesson_date,
                     weight=Decimal(row.weight) if row.weight else None, id=row.mark_id)
     except Exception:  # noqa: BLE001 - an event with a value these rules do not know is shown, not counted
         return None
@@ -260,7 +263,7 @@ def load_school(session: Session, school_id: str, span: Span, class_ids: set[str
     for row in session.execute(select(m).where(
             m.c.school_id == school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
             m.c.lesson_date >= span.start, m.c.lesson_date <= span.end).order_by(m.c.lesson_date, m.c.mark_id)):
-        data.marks.append(MarkRow(_mark(row), row.student_id, row.class_id, row.subject_id, row.subject_name,
+        data.marks.append(MarkRow(mark_of_row(row), row.student_id, row.class_id, row.subject_id, row.subject_name,
                                   row.teacher_id, row.lesson_id, row.lesson_date, row.value, row.work_type,
                                   row.change_time))
         data.subjects.setdefault(row.subject_id, row.subject_name)

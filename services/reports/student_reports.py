@@ -26,7 +26,7 @@ def _finals(session: Session, student_id: str) -> dict[tuple[str, str], object]:
 
 def _marks(session: Session, student_id: str) -> list[queries.MarkRow]:
     m = store.mark
-    return [queries.MarkRow(queries._mark(row), row.student_id, row.class_id, row.subject_id, row.subject_name,
+    return [queries.MarkRow(queries.mark_of_row(row), row.student_id, row.class_id, row.subject_id, row.subject_name,
                             row.teacher_id, row.lesson_id, row.lesson_date, row.value, row.work_type, row.change_time)
             for row in session.execute(select(m).where(m.c.student_id == student_id, m.c.deleted.is_(False))
                                        .order_by(m.c.lesson_date, m.c.mark_id))]
