@@ -109,6 +109,7 @@ def test_j2_teacher_enters_marks_by_keyboard_and_parent_sees_them(client_factory
     marks = maths.locator(f'span.mark[title^="{day}:"]')
     marks.first.wait_for()
     assert sorted(marks.all_inner_texts()) == ["4", "5"]
+    assert parent.page.get_by_role("columnheader", name="Итоговая").count() == 1
     parent.check_accessibility()
     parent.screenshot("diary-parent")
 

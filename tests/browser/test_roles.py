@@ -277,7 +277,9 @@ def test_c3_class_teacher_calls_a_meeting_and_a_parent_answers(client_factory):
     form.get_by_label("Где").fill("Кабинет 101")
     form.get_by_label("Просить ответить, придут ли").check()
     form.get_by_role("button", name="Опубликовать").click()
-    page.locator("ol.events li", has_text="Родительское собрание 5А").wait_for()
+    posted = page.locator("ol.events li", has_text="Родительское собрание 5А")
+    posted.or_(form.get_by_role("alert")).first.wait_for()
+    assert posted.count() == 1, form.get_by_role("alert").inner_text()
     teacher.check_accessibility()
 
     parent = client_factory(PHONE)

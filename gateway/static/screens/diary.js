@@ -164,12 +164,13 @@ function subjectsView(data) {
         }, markText(mark.value)))
         : h("span", { class: "muted" }, "нет")),
       h("td", { class: "num average", "data-label": "средний" }, formatDecimal(subject.average)),
+      h("td", { class: "num", "data-label": "итоговая:" }, (subject.final_marks || []).map((mark) => mark.value_title).join(", ") || "—"),
       h("td", { class: "num", "data-label": "пропуски:" }, missed ? countOf(missed, WORDS.absence) : "нет"));
   });
   return h("section", { "aria-labelledby": "subjects-title" },
     h("h3", { id: "subjects-title" }, "Отметки по предметам"),
     h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "subjects-title" }, h("table", { class: "subjects" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Предмет"), h("th", { scope: "col" }, "Отметки"),
-        h("th", { scope: "col" }, "Средний балл"), h("th", { scope: "col" }, "Пропуски"))),
+        h("th", { scope: "col" }, "Средний балл"), h("th", { scope: "col" }, "Итоговая"), h("th", { scope: "col" }, "Пропуски"))),
       h("tbody", {}, rows))));
 }
