@@ -156,7 +156,7 @@ def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVer
     began to fall sharply with this change."""
     table = store.mark_fact
     facts = {
-        row.mark_id: rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date)
+        row.mark_id: rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date, row.mark_id)
         for row in session.execute(select(table).where(
             table.c.student_id == mark.student_id, table.c.subject_id == mark.subject_id,
             table.c.period_id == mark.period_id))
@@ -169,7 +169,8 @@ def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVer
     if not deleted:
         values = _mark_fact_values(mark)
         session.execute(table.insert().values(mark_id=mark.mark_id, **values))
-        facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, values["lesson_date"])
+        facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, values["lesson_date"],
+                                             mark.mark_id)
     falling = rules.j6_marks_falling(facts.values()) and not falling_before
     return before, rules.j6_current_average(facts.values()), falling
 

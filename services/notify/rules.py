@@ -424,6 +424,7 @@ class MarkFact:
     work_type: str
     weight: str
     lesson_date: dt.date
+    mark_id: str = ""  # orders marks of one day, so the verdict does not depend on the order read
 
 
 @dataclass(frozen=True)
@@ -464,7 +465,7 @@ def j6_marks_falling(marks: Iterable[MarkFact]) -> bool:
     """J6: the marks fall sharply — the last three 1…5 marks average at least a point below the
     earlier ones of the period and no higher than 3 (a plain, explainable test, not a forecast)."""
     numeric = sorted((fact for fact in marks if fact.value in ("1", "2", "3", "4", "5")),
-                     key=lambda fact: fact.lesson_date)
+                     key=lambda fact: (fact.lesson_date, fact.mark_id))
     if len(numeric) < FALL_RECENT_MARKS + FALL_MIN_EARLIER_MARKS:
         return False
     recent, earlier = numeric[-FALL_RECENT_MARKS:], numeric[:-FALL_RECENT_MARKS]
