@@ -24,6 +24,7 @@ const ROUTES = [
   { pattern: /^\/schools$/, screen: "schools" },
   { pattern: /^\/remarks$/, screen: "remarks" },
   { pattern: /^\/timetable$/, screen: "timetable" },
+  { pattern: /^\/exceptions(?:\/([\w-]+))?$/, screen: "exceptions", names: ["periodId"] },
   { pattern: /^\/plan\/([\w-]+)\/([\w-]+)$/, screen: "plan", names: ["classId", "subjectId"] },
   { pattern: /^\/record\/([\w-]+)$/, screen: "record", names: ["studentId"] },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
@@ -47,7 +48,7 @@ function menuItems(me) {
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
   if (hasRole("district_operator")) items.push(["#/schools", "Школы"]);
-  if (hasRole("director", "deputy_director")) items.push(["#/timetable", "Расписание"]);
+  if (hasRole("director", "deputy_director")) items.push(["#/timetable", "Расписание"], ["#/exceptions", "Исключения"]);
   if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
     items.push(["#/reports", "Отчёты"]);
   }

@@ -428,6 +428,23 @@ def test_j1_class_teacher_asks_for_an_arrival_and_the_administrator_carries_it_o
     page.locator("ul.roster li", has_text="Новиков Платон Ильич").filter(has_text="проведено").wait_for()
 
 
+def test_m3_deputy_opens_and_closes_an_exception_to_a_locked_period(client):
+    client.sign_in("deputy")
+    page = client.page
+    page.goto(f"/#/exceptions/{quarter_id(2)}")
+    form = page.locator("#new-exception")
+    form.get_by_role("button", name="Открыть").click()
+    assert "Поле «Основание»" in form.get_by_role("alert").inner_text()
+    form.get_by_label("Основание (номер приказа, причина)").fill("Приказ № 41 от 30.11: исправление отметок после болезни")
+    form.get_by_role("button", name="Открыть").click()
+    opened = page.locator("ol.exceptions li.unread", has_text="Приказ № 41")
+    opened.wait_for()
+    assert "действует" in opened.inner_text()
+    client.check_accessibility()
+    opened.get_by_role("button", name="Закрыть досрочно").click()
+    page.locator("ol.exceptions li.read", has_text="Приказ № 41").filter(has_text="закрыто").wait_for()
+
+
 def test_c3_class_teacher_records_what_was_done_about_an_alert(client):
     """Last in the session: notify raises alerts as it works through the demo's marks."""
     client.sign_in("classteacher")
