@@ -333,7 +333,7 @@ def on_schedule_lesson_changed(context: EventContext):
         subject = session.scalar(
             select(store.class_teaching.c.subject_name).where(store.class_teaching.c.class_id == lesson.class_id,
                                                               store.class_teaching.c.subject_id == lesson.subject_id)
-        ) or "урок"
+        ) or ""
         status = event.type.split(".")[3]  # substituted / cancelled / moved
         now = context.clock()
         slot = previous.slot or lesson.slot

@@ -221,9 +221,11 @@ def c1_final_mark_text(student_name: str, student_id: str, subject: str, kind: s
 def c1_schedule_text(student_name: str | None, subject: str, status: str, day: dt.date, slot: int,
                      new_day: dt.date | None = None, new_slot: int | None = None, for_teacher: bool = False,
                      class_name: str = "") -> Text:
-    lesson = f"{slot}-й урок «{subject}» {russian_day(day)} ({WEEKDAYS[day.weekday()]})"
+    named = f" «{subject}»" if subject else ""  # a subject notify has not seen yet goes unnamed
+    lesson = f"{slot}-й урок{named} {russian_day(day)} ({WEEKDAYS[day.weekday()]})"
     who = f"{student_name}: " if student_name else ""
     link = "/schedule"
+    subject = subject or f"{slot}-й урок {russian_day(day)}"
     if for_teacher:
         cls = f" в {class_name}" if class_name else ""
         return Text(f"Вам назначена замена: {russian_day(day)}",

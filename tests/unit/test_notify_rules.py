@@ -110,6 +110,9 @@ def test_c1_absence_final_mark_schedule_texts():
     assert "за четверть" in rules.c1_final_mark_text("Пётр", "s", "История", "quarter", "4", None).body
     moved = rules.c1_schedule_text("Пётр", "Физика", "moved", dt.date(2026, 12, 1), 2, dt.date(2026, 12, 3), 5)
     assert moved.body == "Пётр: 2-й урок «Физика» 1 декабря (вторник) перенесён на 5-й урок 3 декабря (четверг)."
+    unnamed = rules.c1_schedule_text("Пётр", "", "cancelled", dt.date(2026, 12, 1), 2)
+    assert unnamed.title == "Урок отменён: 2-й урок 1 декабря" and unnamed.body == (
+        "Пётр: 2-й урок 1 декабря (вторник) отменён.")
     assert rules.c1_schedule_text(None, "Физика", "substituted", dt.date(2026, 12, 1), 2, for_teacher=True,
                                   class_name="5А").body == "Вы заменяете 2-й урок «Физика» 1 декабря (вторник) в 5А."
 
