@@ -123,12 +123,13 @@ class LessonOut(BaseModel):
     homework: str
     cancelled: bool = Field(description="Cancelled by the timetable; shown only when it has marks or absences")
     planned_teacher_id: str | None = Field(description="The timetable's teacher when a substitute gives the lesson")
+    locked: bool = Field(description="Its period is locked today and no exception opens it (on the journal page)")
 
     @classmethod
     def from_proto(cls, lesson) -> LessonOut:
         return cls(id=lesson.id, date=lesson.date, number=lesson.number, teacher_id=lesson.teacher_id,
                    topic=lesson.topic, homework=lesson.homework, cancelled=lesson.cancelled,
-                   planned_teacher_id=lesson.planned_teacher_id or None)
+                   planned_teacher_id=lesson.planned_teacher_id or None, locked=lesson.locked)
 
 
 class MarkOut(BaseModel):

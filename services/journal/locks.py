@@ -46,12 +46,34 @@ def applicable_exception(session: Session, period_id: str, class_id: str, subjec
                                       row.id), default=None)
 
 
+def locked_lessons(session: Session, school_id: str, class_id: str, subject_id: str, lessons,
+                   today: dt.date) -> set[str]:
+    """M3: which of `lessons` (rows of one class and subject) take no marks or absences today, the
+    deputy director's exceptions considered."""
+    period = store.study_period
+    periods = [entries_period(row) for row in session.execute(
+        select(period).where(period.c.school_id == school_id)).all()]
+    opened: dict[str, bool] = {}
+    locked = set()
+    for lesson in lessons:
+        own = min((p for p in periods if lesson.date in p), key=lambda p: (p.end - p.start, p.id), default=None)
+        if own is None or not rules.lesson_locked(lesson.date, today, own):
+            continue
+        if own.id not in opened:
+            opened[own.id] = applicable_exception(session, own.id, class_id, subject_id, today) is not None
+        if not opened[own.id]:
+            locked.add(lesson.id)
+    return locked
+
+
+def entries_period(row) -> rules.Period:
+    return rules.Period(id=row.id, kind=row.kind, number=row.number, start=row.start_date, end=row.end_date,
+                        deadline_by_order=row.deadline_by_order)
+
+
 def lesson_entry_decision(session: Session, lesson, period_row, today: dt.date) -> rules.EntryDecision:
     """M3 for a lesson's marks and absences, with the exception that opens a locked period."""
-    period = rules.Period(
-        id=period_row.id, kind=period_row.kind, number=period_row.number, start=period_row.start_date,
-        end=period_row.end_date, deadline_by_order=period_row.deadline_by_order,
-    )
+    period = entries_period(period_row)
     decision = rules.journal_entry_allowed(lesson.date, today, period)
     if decision.allowed or "PERIOD_LOCKED" not in decision.codes:
         return decision

@@ -55,12 +55,12 @@ def _subject_message(row) -> journal_pb2.Subject:
     return journal_pb2.Subject(id=row.id, name=row.name, pass_fail=bool(row.pass_fail))
 
 
-def _lesson_message(row, period_id: str = "") -> journal_pb2.Lesson:
+def _lesson_message(row, period_id: str = "", locked: bool = False) -> journal_pb2.Lesson:
     return journal_pb2.Lesson(
         id=row.id, class_id=row.class_id, subject_id=row.subject_id, teacher_id=row.teacher_id,
         date=row.date.isoformat(), number=row.number, topic=row.topic or "", homework=row.homework or "",
         period_id=period_id, cancelled=bool(row.cancelled),
-        planned_teacher_id=row.planned_teacher_id if access.substituted(row) else "",
+        planned_teacher_id=row.planned_teacher_id if access.substituted(row) else "", locked=locked,
     )
 
 
@@ -336,6 +336,8 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             marks = session.execute(select(mark).where(mark.c.lesson_id.in_(lesson_ids))).all()
             absences = session.execute(select(absence).where(absence.c.lesson_id.in_(lesson_ids))).all()
             weights = entries.school_weights(session, school_id)
+            locked = locks.locked_lessons(session, school_id, class_id, subject_id, lessons,
+                                          entries.school_today(self.clock()))
         dates = {row.id: row.date for row in lessons}
         by_student: dict[str, list[rules.Mark]] = {}
         checked = {row.id: entries.mark_rule(row, dates[row.lesson_id]) for row in marks}
@@ -357,7 +359,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             school_class=_class_message(class_row),
             subject=_subject_message(subject),
             period=_period_message(period),
-            lessons=[_lesson_message(row, period.id) for row in lessons],
+            lessons=[_lesson_message(row, period.id, locked=row.id in locked) for row in lessons],
             students=page_students,
             marks=[_mark_message(row, dates[row.lesson_id], weights=weights, mark=checked[row.id]) for row in
                    sorted(marks, key=lambda row: (order[row.lesson_id], row.student_id, row.create_time, row.id))],

@@ -151,6 +151,11 @@ def test_m3_deadline_lock_and_the_deputy_directors_exception(journal_stack):
     entry = {"entries": [{"student_id": STUDENT.id, "marks": [{"value": 5, "work_type": "test"}]}]}
     before = j.state()
 
+    def locked(period_id: str, lesson_id: str) -> bool:
+        page = _body(j.page("teacher", period_id=period_id), 200)
+        return next(lesson for lesson in page["lessons"] if lesson["id"] == lesson_id)["locked"]
+
+    assert locked(QUARTER_1, old_lesson.id) and not locked(QUARTER_2, MATH_TODAY)
     late = _body(put_mark(j, "teacher", "exempt", period_id=QUARTER_1), 422)
     assert late["reason"] == "FINAL_MARK_DEADLINE_PASSED" and "заместителя директора" in late["detail"]
     assert _body(j.save("teacher", old_lesson.id, entry), 422)["reason"] == "PERIOD_LOCKED"
@@ -177,6 +182,7 @@ def test_m3_deadline_lock_and_the_deputy_directors_exception(journal_stack):
     assert _body(j.client.get(f"/api/v1/journal/schools/{SCHOOL.id}/exceptions", headers=other_deputy), 404)
 
     # With the exception: the lock opens for this class and subject only, and late final marks are recorded as such.
+    assert not locked(QUARTER_1, old_lesson.id)
     saved = _body(j.save("teacher", old_lesson.id, entry), 200)
     assert [mark["value"] for mark in saved["marks"]] == ["5"]
     [late_entry] = _body(j.client.get(f"/api/v1/journal/lessons/{old_lesson.id}/students/{STUDENT.id}/history",
@@ -200,6 +206,7 @@ def test_m3_deadline_lock_and_the_deputy_directors_exception(journal_stack):
                    200)
     assert closed["closed"] and not closed["active"]
     assert _body(j.save("teacher", old_lesson.id, entry), 422)["reason"] == "PERIOD_LOCKED"
+    assert locked(QUARTER_1, old_lesson.id)
     assert _body(put_mark(j, "teacher", "not_attested", period_id=QUARTER_1), 422)["reason"] == \
         "FINAL_MARK_DEADLINE_PASSED"
 
