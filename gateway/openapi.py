@@ -15,16 +15,21 @@ where they can happen.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 from flask_openapi3 import OpenAPI
+from pydantic import WithJsonSchema
 from flask_openapi3.models import OPENAPI3_REF_PREFIX
 from flask_openapi3.utils import HTTP_STATUS, parse_rule
 
 from gateway.access import access_of
 from gateway.problems import PROBLEM_MEDIA_TYPE, Problem
 from gateway.web_session import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER
+
+# A calendar day in a request ("2026-11-30"): an ISO date, never longer than 10 characters.
+Day = Annotated[dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})]
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "bearer": {

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 from ezh.reports.v1 import reports_pb2, reports_pb2_grpc
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
 from gateway.access import allow, allow_anonymous
 from gateway.auth_models import PAGE_TOKEN_MAX_LENGTH, REQUEST_ID_MAX_LENGTH, RequestModel, time_from_proto
-from gateway.openapi import problem_response
+from gateway.openapi import Day, problem_response
 from gateway.services import call
 from services.common.roles import Role
 
@@ -43,7 +43,6 @@ def call_reports(method: str, message):
 # ----------------------------------------------------------------- shapes
 
 # An ISO day is never longer than 10 characters; the schema says so.
-Day = Annotated[dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})]
 
 
 class ReportSpanIn(RequestModel):

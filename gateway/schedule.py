@@ -9,7 +9,6 @@ service decides by object (this school, this child).
 """
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Literal
 
@@ -21,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from gateway.access import allow, allow_anonymous
 from gateway.auth_models import EmptyAllowed, PageQuery, RequestModel
-from gateway.openapi import problem_response
+from gateway.openapi import Day, problem_response
 from gateway.services import call
 from services.common.roles import Role
 
@@ -72,7 +71,7 @@ class YearPath(SchoolPath):
 
 
 class SpecialDayPath(YearPath):
-    date: dt.date
+    date: Day
 
 
 class BellsPath(SchoolPath):
@@ -108,7 +107,7 @@ class FeedPath(RequestModel):
 
 
 class WeekQuery(RequestModel):
-    date: dt.date = Field(description="Any day of the week")
+    date: Day = Field(description="Any day of the week")
 
 
 class MyWeekQuery(WeekQuery):
@@ -218,14 +217,14 @@ class SavedOut(BaseModel):
 class PeriodIn(RequestModel):
     kind: Literal["quarter", "trimester", "half_year", "year"]
     number: int = Field(default=0, ge=0, le=4)
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
 
 class YearIn(RequestModel):
     name: str = Field(max_length=20, examples=["2026/27"])
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     periods: list[PeriodIn] = Field(default_factory=list, max_length=10)
 
 
@@ -249,8 +248,8 @@ class YearOut(BaseModel):
 class HolidayIn(RequestModel):
     kind: Literal["holiday", "vacation", "day_off"]
     title: str = Field(max_length=200, examples=["Осенние каникулы"])
-    start_date: dt.date
-    end_date: dt.date | None = None
+    start_date: Day
+    end_date: Day | None = None
 
 
 class HolidayOut(BaseModel):
@@ -364,8 +363,8 @@ class TimetableOut(BaseModel):
 
 
 class PublishIn(RequestModel):
-    from_date: dt.date
-    to_date: dt.date
+    from_date: Day
+    to_date: Day
 
 
 class PublishedOut(BaseModel):
@@ -459,7 +458,7 @@ class ReasonIn(RequestModel):
 
 
 class MoveIn(RequestModel):
-    date: dt.date
+    date: Day
     slot: int = Field(ge=1, le=10)
     room_id: uuid.UUID | None = None
     reason: str = Field(min_length=1, max_length=500)

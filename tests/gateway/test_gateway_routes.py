@@ -41,7 +41,7 @@ def test_every_route_declares_who_may_call_it(real_app):
     assert undeclared_endpoints(real_app) == []
 
 
-def test_only_sign_in_activation_keys_health_and_the_document_are_anonymous(real_app):
+def test_only_sign_in_activation_keys_health_the_document_and_secret_links_are_anonymous(real_app):
     anonymous = {
         rule.rule for rule in real_app.url_map.iter_rules()
         if rule.endpoint not in EXEMPT_ENDPOINTS and access_of(real_app.view_functions[rule.endpoint]).anonymous
@@ -52,6 +52,8 @@ def test_only_sign_in_activation_keys_health_and_the_document_are_anonymous(real
         "/api/v1/auth/totp", "/api/v1/auth/totp/confirm",  # a second factor before the first sign-in
         "/.well-known/jwks.json", "/healthz", "/readyz", "/api/v1/openapi.json",
         "/",  # the sign-in page; it holds no data and calls the API with the visitor's cookies
+        "/api/v1/printouts/<code>",  # R3: anyone holding a printout checks it by the code printed on it
+        "/api/v1/schedule/feeds/<token>",  # a calendar app fetches the ICS feed by its secret, revocable URL
     }
 
 
