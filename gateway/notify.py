@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 from ezh.notify.v1 import notify_pb2, notify_pb2_grpc
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
 from gateway.access import allow
 from gateway.auth_models import PAGE_TOKEN_MAX_LENGTH, EmptyAllowed, RequestModel, time_from_proto
-from gateway.openapi import problem_response
+from gateway.openapi import Day, problem_response
 from gateway.services import call
 from services.common.roles import Role
 
@@ -173,9 +173,7 @@ class StudentPath(RequestModel):
 
 
 class WeekQuery(RequestModel):
-    # An ISO day is never longer than 10 characters; the schema says so.
-    week_start: Annotated[dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})] | None = (
-        Field(default=None, description="Any day of the week; this week when left out"))
+    week_start: Day | None = Field(default=None, description="Any day of the week; this week when left out")
 
 
 def _settings(reply) -> dict:

@@ -164,6 +164,7 @@ class ServiceRuntime:
             else None
         )
         self.verifier: TokenVerifier | None = None
+        self._loops: list[tuple[str, Callable[[threading.Event], None]]] = []
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix=self.name),
@@ -242,6 +243,11 @@ class ServiceRuntime:
             self._stop.wait(self.settings.health_check_interval_seconds)
 
     # lifecycle --------------------------------------------------------------
+    def add_loop(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        """A background loop of the service (a sender, a scheduled job), added while the
+        service registers; started with the server, it gets the stop event to return on."""
+        self._loops.append((name, target))
+
     def _spawn(self, name: str, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=f"{self.name}-{name}", daemon=True)
         thread.start()
@@ -255,6 +261,8 @@ class ServiceRuntime:
         self._spawn("relay", self.relay.run, self._stop)
         if self.consumer is not None:
             self._spawn("consumer", self.consumer.run_until, self._stop)
+        for name, target in self._loops:
+            self._spawn(name, target, self._stop)
         log.info("%s serving gRPC on port %s", self.name, self.port)
 
     def stop(self, grace: float | None = None) -> None:

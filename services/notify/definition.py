@@ -36,14 +36,8 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
             loops["delivery"] = DeliveryWorker(runtime.database, channels, runtime.settings.notify_web_url, clock,
                                                interval=delivery_interval)
             runtime.delivery = loops["delivery"]
-        start = runtime.start
-
-        def start_with_loops() -> None:  # the runtime knows no extra loops: add the sender's and the jobs'
-            start()
-            for name, loop in loops.items():
-                runtime._spawn(name, loop.run, runtime._stop)
-
-        runtime.start = start_with_loops
+        for name, loop in loops.items():
+            runtime.add_loop(name, loop.run)
 
     return ServiceDefinition(
         name="notify",

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from ezh.reports.v1 import reports_pb2_grpc
@@ -21,11 +20,8 @@ ARCHIVE_INTERVAL_SECONDS = 3600.0
 FIRST_ROUND_DELAY_SECONDS = 300.0
 
 
-def run_archive_job(runtime, clock: Callable[[], dt.datetime], interval: float) -> None:
-    """Archive the periods that have ended, now and then every `interval` seconds, until the runtime stops."""
-    while getattr(runtime, "_stop", None) is None:  # the runtime is still being assembled
-        time.sleep(0.05)
-    stop: threading.Event = runtime._stop
+def run_archive_job(runtime, clock: Callable[[], dt.datetime], interval: float, stop: threading.Event) -> None:
+    """Archive the periods that have ended, now and then every `interval` seconds, until `stop` is set."""
     # A service just started may not have received what happened while it was away: let it catch up first.
     stop.wait(min(interval, FIRST_ROUND_DELAY_SECONDS))
     while not stop.is_set():
@@ -49,8 +45,7 @@ def reports_definition(clock: Callable[[], dt.datetime] = utc_now,
     def register(server, runtime) -> None:
         reports_pb2_grpc.add_ReportsServiceServicer_to_server(ReportsServicer(runtime, clock), server)
         if archive_interval > 0:
-            threading.Thread(target=run_archive_job, args=(runtime, clock, archive_interval),
-                             name="reports-archive", daemon=True).start()
+            runtime.add_loop("archive", lambda stop: run_archive_job(runtime, clock, archive_interval, stop))
 
     return ServiceDefinition(
         name="reports",
