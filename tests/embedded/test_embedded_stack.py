@@ -93,6 +93,7 @@ def _summaries(port: int) -> dict[str, int]:
     return {school.name: school.class_count for school in response.schools}
 
 
+@pytest.mark.timeout(600)
 def test_o2_make_up_runs_everything_embedded_and_keeps_data(tmp_path):
     data_dir = tmp_path / "data"
     ports = {name: _free_port() for name in (*SERVICES, "gateway")}
@@ -106,7 +107,7 @@ def test_o2_make_up_runs_everything_embedded_and_keeps_data(tmp_path):
             summaries = _summaries(ports["reports"])
             return summaries if sorted(summaries.values()) == [1, 2] else None
 
-        counts = _wait(demo_read_model, 60, "the reports read model of the demo district")
+        counts = _wait(demo_read_model, 180, "the reports read model of the demo district")
         assert len(counts) == 2
         password = (data_dir / "demo-password.txt").read_text().strip()
         assert f"Пароль для всех демо-входов: {password}" in first.output()
