@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from gateway.access import allow
 from gateway.auth_models import REQUEST_ID_MAX_LENGTH, RequestModel
-from gateway.openapi import problem_response
+from gateway.openapi import Day, problem_response
 from gateway.services import call
 from services.common.roles import Role
 
@@ -308,6 +308,39 @@ def get_student_marks(path: StudentPath, query: PeriodQuery):
         ],
     )
     return out.model_dump(mode="json")
+
+
+# ----------------------------------------------------------------- study periods
+
+# Every person of a school needs its periods (the journal page, the diary, the class overview).
+PERIOD_READERS = tuple(Role)
+
+
+class PeriodsQuery(RequestModel):
+    school_id: uuid.UUID | None = Field(
+        default=None, description="The school; left out, the caller's own (a parent's: their children's)")
+    date: Day | None = Field(default=None, description="Only the periods containing this day (2026-11-30)")
+
+
+class PeriodsOut(BaseModel):
+    school_id: str
+    periods: list[PeriodOut] = Field(description="By start date; on the same day, the longer period first")
+
+
+@journal.get(
+    "/journal/periods",
+    responses={200: PeriodsOut, 400: problem_response("A bad day, or no school named by one of several schools"),
+               404: problem_response("Not the caller's school")},
+)
+@allow(*PERIOD_READERS)
+def list_periods(query: PeriodsQuery):
+    """A school's study periods: quarters or trimesters, half-years and the year, with their dates."""
+    reply = call_journal("ListPeriods", journal_pb2.ListPeriodsRequest(
+        school_id=str(query.school_id) if query.school_id else "",
+        date=query.date.isoformat() if query.date else "",
+    ))
+    return PeriodsOut(school_id=reply.school_id,
+                      periods=[PeriodOut.from_proto(period) for period in reply.periods]).model_dump(mode="json")
 
 
 # ----------------------------------------------------------------- final marks (M1–M4, G2)

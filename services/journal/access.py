@@ -39,6 +39,25 @@ def is_administration_of(identity: Identity, school_id: str) -> bool:
     return school_id in schools_where(identity, ADMINISTRATION)
 
 
+def schools_of(session: Session, identity: Identity) -> set[str]:
+    """The schools the caller belongs to: where they work, where they study, where their children study.
+
+    A student's and a parent's school come from the journal's own rows (the
+    student, the guardianship), not from the token: a parent's school is
+    the school of their children.
+    """
+    schools = schools_where(identity, STAFF_ROLES)
+    if identity.has_role(Role.STUDENT):
+        schools |= set(session.scalars(select(store.student.c.school_id).where(
+            store.student.c.id == identity.person_id)))
+    if identity.has_role(Role.PARENT):
+        schools |= set(session.scalars(
+            select(store.student.c.school_id)
+            .join(store.guardianship, store.guardianship.c.student_id == store.student.c.id)
+            .where(store.guardianship.c.guardian_id == identity.person_id)))
+    return schools
+
+
 def leads_class(identity: Identity, school_id: str, class_id: str) -> bool:
     return any(
         grant.role is Role.CLASS_TEACHER and grant.class_id == class_id and grant.school_id in (None, school_id)

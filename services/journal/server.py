@@ -227,6 +227,30 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             ]
         )
 
+    def ListPeriods(self, request, context):
+        """A school's study periods, by start date (any person of the school; district staff, any school)."""
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id, required=False)
+        day = _date("date", request.date) if request.date.strip() else None
+        not_found = NotFound("Школа не найдена", reason="SCHOOL_NOT_FOUND", field="school_id")
+        period = store.study_period
+        with self.database.session() as session:
+            own = access.schools_of(session, identity)
+            if not school_id:
+                if len(own) != 1:
+                    raise InvalidArgument("school_id", "Поле «school_id»: укажите школу")
+                school_id = next(iter(own))
+            if school_id not in own and not identity.has_role(Role.DISTRICT_OPERATOR):
+                raise not_found
+            if not session.scalar(select(store.school.c.id).where(store.school.c.id == school_id)):
+                raise not_found
+            query = select(period).where(period.c.school_id == school_id)
+            if day is not None:
+                query = query.where(period.c.start_date <= day, period.c.end_date >= day)
+            rows = session.execute(
+                query.order_by(period.c.start_date, period.c.end_date.desc(), period.c.id)).all()
+        return journal_pb2.ListPeriodsResponse(school_id=school_id, periods=[_period_message(row) for row in rows])
+
     # ------------------------------------------------------------ lessons and marks
 
     def _lesson(self, session, lesson_id: str):
