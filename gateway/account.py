@@ -48,6 +48,7 @@ class Child(BaseModel):
     full_name: str
     class_id: str | None = None
     class_name: str | None = Field(default=None, examples=["5А"])
+    school_id: str | None = Field(default=None, description="The child's school (its study periods)")
 
 
 class MeOut(BaseModel):
@@ -122,6 +123,7 @@ def me():
                 full_name=" ".join(part for part in (child.last_name, child.first_name, child.middle_name) if part),
                 class_id=child.class_id or None,
                 class_name=child.class_name or None,
+                school_id=child.school_id or None,
             )
             for child in listed.children
         ]

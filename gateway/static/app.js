@@ -7,11 +7,12 @@ import { api, ApiError } from "./api.js";
 import { h } from "./dom.js";
 import { personName } from "./i18n.js";
 
-// "#/journal/<class>/<subject>/<period>" → the screen module and its parameters.
+// "#/journal/<class>/<subject>/<period>" → the screen module and its parameters. Without a period
+// in the address, the journal page, the diary and the class overview take the current one (periods.js).
 const ROUTES = [
   { pattern: /^\/?$/, screen: "home" },
   { pattern: /^\/activate$/, screen: "home" },
-  { pattern: /^\/journal\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
+  { pattern: /^\/journal\/([\w-]+)\/([\w-]+)(?:\/([\w-]+))?$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/final\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "final", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId"] },
   { pattern: /^\/class\/([\w-]+)(?:\/([\w-]+))?$/, screen: "class", names: ["classId", "periodId"] },

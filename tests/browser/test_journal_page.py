@@ -102,9 +102,14 @@ def test_j2_teacher_enters_marks_by_keyboard_and_parent_sees_them(client_factory
     assert sorted(cell.inner_text().split()) == ["4", "5"]  # both saved, in the server's order
     day = _day_of_column(page, col)
 
+    # G1: a parent opens the diary from the menu, no period in the address: the quarter of today is taken.
     parent = client_factory(PHONE)
     parent.sign_in("parent")
-    parent.page.goto(f"/#/diary/{child.id}/{quarter_id(2)}")
+    parent.page.get_by_role("link", name=f"Дневник: {child.last_name} {child.first_name}").click()
+    assert parent.page.url.endswith(f"#/diary/{child.id}")
+    switcher = parent.page.get_by_label("Учебный период")
+    switcher.wait_for()
+    assert switcher.input_value() == quarter_id(2)
     maths = parent.page.locator("table.subjects tr", has=parent.page.get_by_role("rowheader", name="Математика"))
     marks = maths.locator(f'span.mark[title^="{day}:"]')
     marks.first.wait_for()
@@ -112,6 +117,12 @@ def test_j2_teacher_enters_marks_by_keyboard_and_parent_sees_them(client_factory
     assert parent.page.get_by_role("columnheader", name="Итоговая").count() == 1
     parent.check_accessibility()
     parent.screenshot("diary-parent")
+    # The switcher, by the keyboard: the 1st quarter has none of today's marks.
+    switcher.focus()
+    parent.page.keyboard.press("ArrowUp")
+    parent.page.wait_for_url(re.compile(f"#/diary/{child.id}/{quarter_id(1)}$"))
+    parent.page.get_by_text(re.compile("^1 четверть: ")).wait_for()
+    assert parent.page.get_by_label("Учебный период").input_value() == quarter_id(1)
 
 
 def test_a3_expired_session_keeps_unsaved_marks_until_signed_in_again(client_factory):

@@ -329,9 +329,19 @@ class FakeAuth(FailingAuth):
 
 
 class FakeJournal(journal_pb2_grpc.JournalServiceServicer):
-    """The journal as far as the gateway's account routes ask it: a parent's children."""
+    """The journal as far as the gateway's account routes ask it: a parent's children; a school's periods."""
 
     seen_metadata: list[dict[str, str]] = []
+    period_requests: list = []
+
+    def ListPeriods(self, request, context):
+        self.period_requests.append(request)
+        return journal_pb2.ListPeriodsResponse(school_id=request.school_id or SCHOOL_ID, periods=[
+            journal_pb2.Period(id="p-year", kind="year", title="Учебный год", start_date="2026-09-01",
+                               end_date="2027-05-31", final_marks_deadline="2027-05-29"),
+            journal_pb2.Period(id="p-q2", kind="quarter", number=2, title="2 четверть", start_date="2026-11-05",
+                               end_date="2026-12-28", final_marks_deadline="2026-12-26"),
+        ])
 
     def ListMyChildren(self, request, context):
         metadata = dict(context.invocation_metadata())

@@ -5,7 +5,7 @@ import { ApiError, get, post, put } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { ABSENCES, WORDS, countOf, formatDateTime, formatDayMonth, formatDecimal, isoDay, markText } from "../i18n.js";
 import { showSlips } from "../slips.js";
-import { knownPeriod } from "./journal.js";
+import { choosePeriod, periodSwitcher } from "../periods.js";
 
 function mondayOf(date) {
   const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate());
@@ -14,11 +14,14 @@ function mondayOf(date) {
 }
 
 // All subjects' marks of the class in a period, read-only (J6).
-async function overviewSection(classId, periodId) {
+async function overviewSection(classId, periodId, periods) {
   const section = h("section", { class: "no-print", "aria-labelledby": "overview-title" },
     h("h3", { id: "overview-title" }, "Успеваемость класса по всем предметам"));
+  if (periods.length) {
+    section.append(periodSwitcher(periods, periodId, (id) => { location.hash = `#/class/${classId}/${id}`; }));
+  }
   if (!periodId) {
-    section.append(h("p", { role: "note" }, "Учебный период не выбран: откройте страницу журнала или ссылку с периодом."));
+    section.append(h("p", { role: "note" }, "Учебный период не найден: учебные периоды школы не заданы."));
     return section;
   }
   let data;
@@ -273,7 +276,16 @@ export async function render(view, context, { classId, periodId }) {
     issue.disabled = checked.size === 0;
   });
   const activated = members.filter((member) => member.activate_time).length;
-  const period = periodId || (knownPeriod() || {}).id || null;
+  // The period: from the address, else the quarter (trimester) of today.
+  let periods = [];
+  let period = periodId || null;
+  try {
+    const chosen = await choosePeriod(periodId, context.me.school ? context.me.school.id : null);
+    periods = chosen.periods;
+    period = chosen.period ? chosen.period.id : period;
+  } catch {
+    // No list of periods: the overview of the address's period, if any.
+  }
   let due = [];
   if (grant) {
     try { due = (await get(`/api/v1/journal/classes/${classId}/records-due`)).records || []; } catch { due = []; }
@@ -282,7 +294,7 @@ export async function render(view, context, { classId, periodId }) {
     h("h3", { id: "due-title" }, "Пора проверить личные данные"),
     h("ul", {}, due.map((record) => h("li", {}, h("a", { href: `#/record/${record.student_id}` },
       [record.last_name, record.first_name].join(" ")))))) : null;
-  const [overview, alerts] = await Promise.all([overviewSection(classId, period),
+  const [overview, alerts] = await Promise.all([overviewSection(classId, period, periods),
     grant ? alertsSection(classId) : Promise.resolve(null)]);
   const attendance = attendanceSection(classId, Boolean(grant));
   show(view,

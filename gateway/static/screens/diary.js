@@ -6,8 +6,7 @@ import { h, heading, show } from "../dom.js";
 import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDayMonth, formatDecimal, formatWeekdayDate, isoDay, markText, parseDay,
 } from "../i18n.js";
-
-const PERIOD_KEY = "ezh.diary-period";
+import { choosePeriod, currentPeriod, periodSwitcher } from "../periods.js";
 
 function mondayOf(date) {
   const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate());
@@ -27,28 +26,41 @@ export async function render(view, context, { studentId, periodId }) {
   const self = context.hasRole("student") && me.person.id === studentId;
   const child = children.find((item) => item.id === studentId);
   const name = self ? "Мой дневник" : child ? `Дневник: ${child.full_name}` : "Дневник";
-  // The period: from the address, else the one opened last.
-  const period = periodId || localStorage.getItem(PERIOD_KEY);
-  if (periodId) localStorage.setItem(PERIOD_KEY, periodId);
+  // The period: from the address, else the quarter (trimester) of today in the student's school.
+  const schoolId = (child && child.school_id) || (me.school && me.school.id) || null;
+  let periods = [];
+  let period = periodId;
+  try {
+    const chosen = await choosePeriod(periodId, schoolId);
+    periods = chosen.periods;
+    period = chosen.period ? chosen.period.id : periodId;
+  } catch {
+    // No list of periods: the diary still shows the week, and the period of the address if any.
+  }
   const switcher = children.length > 1 ? h("nav", { class: "children", "aria-label": "Дети" },
     h("ul", {}, children.map((item) => h("li", {}, h("a", {
-      href: `#/diary/${item.id}${period ? `/${period}` : ""}`,
+      href: `#/diary/${item.id}${period && item.school_id === schoolId ? `/${period}` : ""}`,
       "aria-current": item.id === studentId ? "page" : null,
     }, item.full_name.split(" ").slice(0, 2).join(" "), item.class_name ? `, ${item.class_name}` : ""))))) : null;
   document.title = `${name} — Электронный журнал`;
   const today = new Date();
+  const marksOf = (id) => get(`/api/v1/students/${studentId}/marks?period_id=${encodeURIComponent(id)}`);
   let data = null;
   try {
-    data = period ? await get(`/api/v1/students/${studentId}/marks?period_id=${encodeURIComponent(period)}`) : null;
+    data = period ? await marksOf(period) : null;
   } catch (error) {
+    const fallback = periods.length ? currentPeriod(periods) : null;
     if (error instanceof ApiError && error.problem.field === "period_id") {
-      localStorage.removeItem(PERIOD_KEY);
+      // A period of another school (or gone): the current one of this student's school instead.
+      try { data = fallback && fallback.id !== period ? await marksOf(fallback.id) : null; } catch { data = null; }
     } else {
       show(view, heading("Дневник"), switcher, refusal(error), h("p", {}, h("a", { href: "#/" }, "На главную")));
       return null;
     }
   }
-  if (data) localStorage.setItem(PERIOD_KEY, data.period.id);
+  const chooser = periods.length ? periodSwitcher(periods, data ? data.period.id : period, (id) => {
+    location.hash = `#/diary/${studentId}/${id}`;
+  }) : null;
   const end = data ? parseDay(data.period.end_date) : null;
   let monday = mondayOf(end && today > end ? end : today);
   const week = h("section", { class: "week", "aria-labelledby": "week-title" });
@@ -72,12 +84,12 @@ export async function render(view, context, { studentId, periodId }) {
     if (lessons) fillHomework(week, lessons);
   };
   show(view,
-    heading(name), switcher,
+    heading(name), switcher, chooser,
     data ? h("p", { class: "muted" }, `${data.period.title}: ${formatDayMonth(data.period.start_date)} — `
       + `${formatDayMonth(data.period.end_date)}`) : null,
     week,
     data ? subjectsView(data)
-      : h("p", { role: "note" }, "Отметки за период: учебный период не выбран — откройте дневник по ссылке с периодом."),
+      : h("p", { role: "note" }, "Отметки за период недоступны: учебные периоды школы не найдены."),
   );
   await drawWeek(false);
   return null;

@@ -10,6 +10,7 @@ import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDateTime, formatDecimal, formatShortDate, formatShortWeekday, formatWeekdayDate,
   markText, shortName,
 } from "../i18n.js";
+import { choosePeriod, periodSwitcher } from "../periods.js";
 
 const SAVE_DELAY_MS = 700;
 const MAX_MARKS = 5;
@@ -39,6 +40,25 @@ const keyOf = (lessonId, studentId) => `${lessonId}|${studentId}`;
 const copy = (cell) => ({ marks: cell.marks.map((mark) => ({ ...mark })), absence: cell.absence });
 
 export async function render(view, context, { classId, subjectId, periodId }) {
+  // The school's periods, for the switcher; with none in the address, the quarter (trimester) of today.
+  let periods = [];
+  try {
+    const chosen = await choosePeriod(periodId, context.me.school ? context.me.school.id : null);
+    periods = chosen.periods;
+    if (!periodId) {
+      if (!chosen.period) {
+        show(view, heading("Журнал"), h("p", { role: "note" }, "Учебные периоды школы не заданы."));
+        return null;
+      }
+      location.replace(`#/journal/${classId}/${subjectId}/${chosen.period.id}`);
+      return null;
+    }
+  } catch (error) {
+    if (!periodId) {
+      show(view, heading("Журнал"), failure(error));
+      return null;
+    }
+  }
   const url = `/api/v1/journal/classes/${classId}/subjects/${subjectId}/periods/${periodId}`;
   let page;
   try {
@@ -47,12 +67,13 @@ export async function render(view, context, { classId, subjectId, periodId }) {
     show(view, heading("Журнал"), failure(error));
     return null;
   }
-  return new JournalGrid(view, context, page, url, { classId, subjectId, periodId }).cleanup;
+  return new JournalGrid(view, context, page, url, { classId, subjectId, periodId }, periods).cleanup;
 }
 
 class JournalGrid {
-  constructor(view, context, page, url, ids) {
+  constructor(view, context, page, url, ids, periods) {
     this.view = view;
+    this.periods = periods;
     this.page = page;
     this.url = url;
     this.me = context.me.person;
@@ -163,6 +184,9 @@ class JournalGrid {
       h("button", { type: "button", onclick: () => this.saveAll() }, "Сохранить сейчас")) : null;
     show(this.view, 
       heading(`${page.subject.name}, ${page.school_class.name} класс`),
+      this.periods.length ? periodSwitcher(this.periods, page.period.id, (id) => {
+        location.hash = `#/journal/${page.school_class.id}/${page.subject.id}/${id}`;
+      }) : null,
       h("p", {}, h("a", { href: `#/final/${page.school_class.id}/${page.subject.id}/${page.period.id}` },
         `Итоговые отметки за ${page.period.title.toLowerCase()} →`), " · ",
         h("a", { href: `#/plan/${page.school_class.id}/${page.subject.id}` }, "КТП →")),
