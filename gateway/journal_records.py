@@ -563,9 +563,12 @@ NOT_CLASS = problem_response("No such class or subject in the caller's school")
 
 @journal_records.get(PLAN_PATH, responses={200: LessonPlanOut, 403: problem_response("Not the caller's class"),
                                            404: NOT_CLASS})
-@allow(*STAFF)
+@allow(*STAFF, Role.PARENT, Role.STUDENT)
 def get_lesson_plan(path: RecordsClassSubjectPath, query: PlanSubgroupQuery):
-    """The КТП with its check: planned hours, curriculum hours, lessons held and scheduled."""
+    """The КТП with its check: planned hours, curriculum hours, lessons held and scheduled.
+
+    Staff who keep or oversee the class; the class's students and their parents
+    read it to follow the programme's progress (G5)."""
     reply = call_records("GetLessonPlan", records_pb2.GetLessonPlanRequest(
         class_id=str(path.class_id), subject_id=str(path.subject_id), subgroup_id=_id(query.subgroup_id)))
     return out(LessonPlanOut, reply.plan)

@@ -25,7 +25,7 @@ from services.common.demo import School, demo_id
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.journal import access, rules, snapshots, store
 from services.journal.change_history import ChangeWriter
-from services.journal.record_access import academic_year_of, class_not_found, class_row
+from services.journal.record_access import academic_year_of, class_not_found, class_row, family_of_class_on
 from services.journal.rules.verdicts import RuleError
 
 MAX_PLAN_ITEMS = 400
@@ -163,19 +163,24 @@ def subject_row(session: Session, school_id: str, subject_id: str):
 def _context(session: Session, identity, class_id: str, subject_id: str, subgroup_id: str, today: dt.date,
              write: bool):
     school_class = class_row(session, class_id)
-    if school_class is None or not access.is_staff_of(identity, school_class.school_id):
+    if school_class is None:
         raise class_not_found()
     school_id = school_class.school_id
+    # G5: the class's students and their parents follow the programme's progress, read-only.
+    family = not write and family_of_class_on(session, identity, class_id, today)
+    if not (family or access.is_staff_of(identity, school_id)):
+        raise class_not_found()
     subject_row(session, school_id, subject_id)
     subgroup = _subgroup(session, subgroup_id, school_class, subject_id)
-    teaches = access.teaches(session, identity, school_id, class_id, subject_id)
-    if subgroup is not None and subgroup.teacher_id and write:
-        teaches = subgroup.teacher_id == identity.person_id
-    if write and not teaches:
-        raise access.not_assigned()
-    if not write and not (teaches or access.is_administration_of(identity, school_id)
-                          or access.leads_class(identity, school_id, class_id)):
-        raise access.not_assigned()
+    if not family:
+        teaches = access.teaches(session, identity, school_id, class_id, subject_id)
+        if subgroup is not None and subgroup.teacher_id and write:
+            teaches = subgroup.teacher_id == identity.person_id
+        if write and not teaches:
+            raise access.not_assigned()
+        if not write and not (teaches or access.is_administration_of(identity, school_id)
+                              or access.leads_class(identity, school_id, class_id)):
+            raise access.not_assigned()
     year = academic_year_of(session, school_id, today)
     if year is None:
         raise FailedPrecondition("В школе не задан учебный год", reason="NO_ACADEMIC_YEAR")

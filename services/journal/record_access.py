@@ -59,15 +59,20 @@ def check_lesson_reader(session: Session, identity: Identity, lesson) -> None:
                 or access.teaches(session, identity, school_id, lesson.class_id, lesson.subject_id)):
             return
         raise access.not_assigned()
+    if family_of_class_on(session, identity, lesson.class_id, lesson.date):
+        return
+    raise lesson_not_found()
+
+
+def family_of_class_on(session: Session, identity: Identity, class_id: str, day: dt.date) -> bool:
+    """Whether the caller is a student of the class on `day`, or a parent of one."""
     own = set()
     if identity.has_role(Role.STUDENT):
         own.add(identity.person_id)
     if identity.has_role(Role.PARENT):
         own.update(session.scalars(select(store.guardianship.c.student_id).where(
             store.guardianship.c.guardian_id == identity.person_id)))
-    if own and enrolled_in_class_on(session, own, lesson.class_id, lesson.date):
-        return
-    raise lesson_not_found()
+    return bool(own) and bool(enrolled_in_class_on(session, own, class_id, day))
 
 
 def check_class_keeper(identity: Identity, school_class, *, administrator_only: bool = False,

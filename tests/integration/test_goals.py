@@ -33,7 +33,7 @@ from services.reports.events import HANDLERS as REPORTS_HANDLERS
 from .conftest import Clock as MovingClock
 from .conftest import wait_for
 from .test_journal_marks import (
-    CLASS_5A, DISTRICT, MATH, MATH_TODAY, OTHER_CHILD, OWN_CHILD, PASSWORD, QUARTER_1, QUARTER_2, RUSSIAN,
+    CLASS_5A, CLASS_9B, DISTRICT, MATH, MATH_TODAY, OTHER_CHILD, OWN_CHILD, PASSWORD, QUARTER_1, QUARTER_2, RUSSIAN,
     RUSSIAN_TODAY, SEEDED_ON, Journal, _body,
 )
 from .test_journal_records import Clock as JournalClock
@@ -245,8 +245,6 @@ def test_g5_mark_absence_and_homework_reach_parent_and_student_over_the_bus(syst
         assert (shown["text"], shown["due_date"], shown["lesson_date"]) == (homework, "2026-12-01", "2026-11-27")
 
 
-@pytest.mark.xfail(strict=True, reason="G5 gap: no route shows parents or students the lesson topics or the КТП "
-                                       "progress (the lesson plan is staff-only, the diary carries no topics)")
 def test_g5_parent_and_student_see_how_far_the_programme_has_progressed(system):
     s = system
     plan = s.get("teacher", f"/journal/classes/{CLASS_5A.id}/subjects/{MATH}/lesson-plan")
@@ -255,6 +253,10 @@ def test_g5_parent_and_student_see_how_far_the_programme_has_progressed(system):
         seen = s.get(login, f"/journal/classes/{CLASS_5A.id}/subjects/{MATH}/lesson-plan")
         assert seen.status_code == 200, seen.get_data(as_text=True)
         assert seen.get_json()["lessons_held"] == plan.get_json()["lessons_held"]
+    # Read-only: a parent cannot change the plan; a student does not see another class's.
+    assert s.client.put(f"/api/v1/journal/classes/{CLASS_5A.id}/subjects/{MATH}/lesson-plan",
+                        json={"items": [{"topic": "Чужая тема", "hours": 1}]}, headers=s.headers("parent")).status_code == 403
+    assert s.get("student", f"/journal/classes/{CLASS_9B.id}/subjects/{MATH}/lesson-plan").status_code == 404
 
 
 # ------------------------------------------------------------------ G6: direct messages
