@@ -41,7 +41,7 @@ QUARTER_2 = demo_id("period", SCHOOL.id, 2026, "quarter", 2)
 QUARTER_3 = demo_id("period", SCHOOL.id, 2026, "quarter", 3)
 MATH_TODAY = demo_id("lesson", CLASS_5A.id, dt.date(2026, 11, 27), 1)
 MATH_WEDNESDAY = demo_id("lesson", CLASS_5A.id, dt.date(2026, 11, 25), 2)
-MATH_9B_TODAY = demo_id("lesson", CLASS_9B.id, dt.date(2026, 11, 27), 1)
+MATH_9B_TODAY = demo_id("lesson", CLASS_9B.id, dt.date(2026, 11, 27), 2)
 MATH_7V_TODAY = demo_id("lesson", CLASS_7V.id, dt.date(2026, 11, 27), 1)
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 

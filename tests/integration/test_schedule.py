@@ -224,9 +224,9 @@ def test_s1_corrections_published_as_events_and_shown_in_the_weeks(schedule):
     mine = _body(s.get("teacher2", "/my-week", date=FRIDAY.isoformat()), 200)
     assert any(lesson["lesson_id"] == MATH_TODAY for lesson in mine["lessons"])
     # A substitute busy at that time is refused, naming them.
-    busy = _body(s.post("deputy", f"/lessons/{RUSSIAN_TODAY}/substitution",
-                        {"teacher_id": s.person("teacher4"), "reason": "Курсы"}), 422)
-    assert DISTRICT.account("teacher4").person.full_name in busy["detail"]
+    busy = _body(s.post("deputy", f"/lessons/{RUSSIAN_TODAY}/substitution",  # 9Б's mathematics at that time
+                        {"teacher_id": s.person("teacher"), "reason": "Курсы"}), 422)
+    assert DISTRICT.account("teacher").person.full_name in busy["detail"]
     # A reason is required.
     assert _body(s.post("deputy", f"/lessons/{RUSSIAN_TODAY}/cancellation", {"reason": ""}), 400)["field"] == "reason"
 
