@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 import pytest
 from kombu import Queue
 
+from gateway.app import create_app
 from services.common import bus
+from services.common.database import Database
 from services.common.grpc_server import ServiceRuntime
 from services.common.migrations import upgrade
 from services.common.settings import SERVICES, Settings
 from services.journal.definition import DEFINITION as JOURNAL
+from services.journal.entries import SCHOOL_TIMEZONE
 from services.auth.definition import DEFINITION as AUTH
 from services.notify.definition import DEFINITION as NOTIFY
 from services.reports.definition import DEFINITION as REPORTS
@@ -42,6 +45,46 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self.offset += dt.timedelta(**delta)
+
+
+class FixedClock:
+    """A service's clock in tests that stands at `now` until the test moves it."""
+
+    def __init__(self, moment: dt.datetime) -> None:
+        self.now = moment
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, day: dt.date, hour: int = 13) -> None:
+        """Stand at `hour` o'clock school time on `day`."""
+        self.now = dt.datetime.combine(day, dt.time(hour), SCHOOL_TIMEZONE).astimezone(dt.UTC)
+
+
+class TestGateway:
+    """A gateway app's Flask test client, signing each login in once and keeping its access token."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, app, password: str) -> None:
+        self.app = app
+        self.app.testing = True
+        self.client = app.test_client()
+        self.password = password
+        self.tokens: dict[str, str] = {}
+
+    def token(self, login: str) -> str:
+        if login not in self.tokens:
+            response = self.client.post("/api/v1/auth/login", json={"login": login, "password": self.password})
+            assert response.status_code == 200, response.get_data(as_text=True)
+            self.tokens[login] = response.get_json()["access_token"]
+        return self.tokens[login]
+
+    def headers(self, login: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(login)}"}
+
+    def close(self) -> None:
+        self.app.extensions["ezh"].clients.close()
 
 
 def free_address() -> str:
@@ -103,6 +146,7 @@ class Stack:
     bus_kind: str
     settings: Settings
     runtimes: list[ServiceRuntime] = field(default_factory=list)
+    gateways: list[TestGateway] = field(default_factory=list)
 
     def with_settings(self, **changes) -> "Stack":
         self.settings = self.settings.model_copy(update=changes)
@@ -111,6 +155,20 @@ class Stack:
     def migrate(self, *services: str) -> None:
         for service in services:
             upgrade(service, self.settings.database_url(service))
+
+    def seed(self, service: str, seed_function) -> None:
+        """Run `seed_function(database)` on the service's database, then let the database go."""
+        database = Database(self.settings.database_url(service))
+        try:
+            seed_function(database)
+        finally:
+            database.dispose()
+
+    def gateway(self, password: str, **service_addresses) -> TestGateway:
+        """A gateway over these settings changed by `service_addresses`; closed with the stack."""
+        gateway = TestGateway(create_app(self.settings.model_copy(update=service_addresses)), password)
+        self.gateways.append(gateway)
+        return gateway
 
     def start(self, service: str, definition=None) -> ServiceRuntime:
         runtime = ServiceRuntime(definition or DEFINITIONS[service], self.settings, address="127.0.0.1:0")
@@ -131,6 +189,15 @@ class Stack:
         return bus.topology_from(self.settings)
 
     def close(self) -> None:
+        try:
+            for gateway in self.gateways:
+                gateway.close()
+        finally:
+            self.gateways.clear()
+            self._shut_down()
+
+    def _shut_down(self) -> None:
+        """Stop the services and, on RabbitMQ, delete this test's queues and exchanges."""
         for runtime in list(self.runtimes):
             runtime.stop(grace=0)
         self.runtimes.clear()

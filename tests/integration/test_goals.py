@@ -15,7 +15,6 @@ import pytest
 from ezh.journal.v1 import journal_pb2
 from sqlalchemy import select, update
 
-from gateway.app import create_app
 from services.auth.seed import seed_demo as seed_auth
 from services.common import events as envelope
 from services.common import outbox
@@ -31,12 +30,11 @@ from services.reports.definition import reports_definition
 from services.reports.events import HANDLERS as REPORTS_HANDLERS
 
 from .conftest import Clock as MovingClock
-from .conftest import wait_for
+from .conftest import FixedClock, wait_for
 from .test_journal_marks import (
     CLASS_5A, CLASS_9B, DISTRICT, MATH, MATH_TODAY, OTHER_CHILD, OWN_CHILD, PASSWORD, QUARTER_1, QUARTER_2, RUSSIAN,
     RUSSIAN_TODAY, SEEDED_ON, Journal, _body,
 )
-from .test_journal_records import Clock as JournalClock
 from .test_notify_flows import (  # noqa: F401 - the `notify_stack` fixture and the one it uses
     Notify, _ok, mailbox, notify_stack, person,
 )
@@ -65,24 +63,20 @@ class System:
 @pytest.fixture
 def system(stack):
     stack.migrate("auth", "journal", "notify", "reports")
-    auth_db = Database(stack.settings.database_url("auth"))
-    try:
-        seed_auth(auth_db, DISTRICT, PASSWORD)
-    finally:
-        auth_db.dispose()
+    stack.seed("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD))
     journal_db = Database(stack.settings.database_url("journal"))
     seed_journal(journal_db, DISTRICT, today=SEEDED_ON)
     with journal_db.session() as session:
         payloads = list(session.scalars(select(journal_store.outbox.c.payload).order_by(journal_store.outbox.c.seq)))
     history = [event for event in map(envelope.from_json, payloads) if event.type in REPORTS_HANDLERS]
-    reports_db = Database(stack.settings.database_url("reports"))
-    try:
+
+    def apply_history(reports_db: Database) -> None:
         for begin in range(0, len(history), 300):
             with reports_db.transaction() as session:
                 for event in history[begin:begin + 300]:
                     REPORTS_HANDLERS[event.type](session, event)
-    finally:
-        reports_db.dispose()
+
+    stack.seed("reports", apply_history)
     with journal_db.transaction() as session:
         # The seed's history went out before notify and reports listened; notify learns the child anew.
         session.execute(update(journal_store.outbox).values(sent_time=MOMENT))
@@ -90,34 +84,22 @@ def system(stack):
 
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
-    journal_clock = JournalClock(MOMENT)
+    journal_clock = FixedClock(MOMENT)
     journal = stack.start("journal", journal_definition(journal_clock))
     notify_clock = MovingClock()
     notify_clock.advance(seconds=(MOMENT - notify_clock()).total_seconds())
     notify = stack.start("notify", notify_definition(notify_clock, delivery_interval=0.1))
     reports = stack.start("reports", reports_definition(lambda: MOMENT, archive_interval=0))
-    app = create_app(stack.settings.model_copy(update={
-        "journal_grpc_address": f"127.0.0.1:{journal.port}", "notify_grpc_address": f"127.0.0.1:{notify.port}",
-        "reports_grpc_address": f"127.0.0.1:{reports.port}",
-    }))
-    app.testing = True
-    client = app.test_client()
-    tokens: dict[str, str] = {}
-
-    def token(login: str) -> str:
-        if login not in tokens:
-            response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            tokens[login] = response.get_json()["access_token"]
-        return tokens[login]
-
+    gateway = stack.gateway(
+        PASSWORD, journal_grpc_address=f"127.0.0.1:{journal.port}", notify_grpc_address=f"127.0.0.1:{notify.port}",
+        reports_grpc_address=f"127.0.0.1:{reports.port}",
+    )
     notify_db = Database(stack.settings.database_url("notify"))
     wait_for(lambda: notify_db_has_student(notify_db, CHILD.id), what="notify to learn the child")
-    yield System(Journal(client, journal, token, journal_db, journal_clock),
-                 Notify(stack, client, notify, notify_clock, notify_db, token), client)
+    yield System(Journal(gateway.client, journal, gateway.token, journal_db, journal_clock),
+                 Notify(stack, gateway.client, notify, notify_clock, notify_db, gateway.token), gateway.client)
     notify_db.dispose()
     journal_db.dispose()
-    app.extensions["ezh"].clients.close()
 
 
 def notify_db_has_student(database: Database, student_id: str) -> bool:

@@ -15,7 +15,6 @@ import pytest
 from ezh.journal.v1 import journal_pb2, journal_pb2_grpc
 from sqlalchemy import func, select, text
 
-from gateway.app import create_app
 from services.auth.seed import seed_demo as seed_auth
 from services.common.database import Database
 from services.common.demo import build_district, demo_id
@@ -25,6 +24,8 @@ from services.journal import store
 from services.journal.definition import journal_definition
 from services.journal.entries import SCHOOL_TIMEZONE
 from services.journal.seed import seed_demo as seed_journal
+
+from .conftest import FixedClock
 
 pytestmark = pytest.mark.integration
 
@@ -47,45 +48,20 @@ OWN_CHILD = CLASS_5A.students[0]  # the demo parent's child, the demo student
 OTHER_CHILD = CLASS_5A.students[1]
 
 
-class Clock:
-    def __init__(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def journal_stack(stack):
     """Auth and a journal holding the demo district, a gateway in front; (app, journal runtime, tokens)."""
     stack.migrate("auth", "journal")
-    for service, seed in (("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD)),
-                          ("journal", lambda db: seed_journal(db, DISTRICT, today=SEEDED_ON))):
-        database = Database(stack.settings.database_url(service))
-        try:
-            seed(database)
-        finally:
-            database.dispose()
+    stack.seed("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD))
+    stack.seed("journal", lambda db: seed_journal(db, DISTRICT, today=SEEDED_ON))
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
-    clock = Clock(dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE).astimezone(dt.UTC))
+    clock = FixedClock(dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE).astimezone(dt.UTC))
     journal = stack.start("journal", journal_definition(clock))
-    app = create_app(stack.settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}"}))
-    app.testing = True
-    client = app.test_client()
-    tokens: dict[str, str] = {}
-
-    def token(login: str) -> str:
-        if login not in tokens:
-            response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            tokens[login] = response.get_json()["access_token"]
-        return tokens[login]
-
+    gateway = stack.gateway(PASSWORD, journal_grpc_address=f"127.0.0.1:{journal.port}")
     database = Database(stack.settings.database_url("journal"))
-    yield Journal(client, journal, token, database, clock)
+    yield Journal(gateway.client, journal, gateway.token, database, clock)
     database.dispose()
-    app.extensions["ezh"].clients.close()
 
 
 class Journal:

@@ -13,9 +13,7 @@ import grpc
 import pytest
 from ezh.journal.v1 import journal_pb2, journal_pb2_grpc
 
-from gateway.app import create_app
 from services.auth.seed import seed_demo as seed_auth
-from services.common.database import Database
 from services.common.demo import build_district, demo_id
 from services.common.errors import read_rpc_error
 from services.common.identity import bearer_metadata
@@ -35,30 +33,13 @@ YEAR = demo_id("period", SCHOOL.id, 2026, "year")
 def periods_stack(stack):
     """Auth and a journal holding the demo district, a gateway in front; (client, journal port, token)."""
     stack.migrate("auth", "journal")
-    for service, seed in (("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD)),
-                          ("journal", lambda db: seed_journal(db, DISTRICT, today=SEEDED_ON))):
-        database = Database(stack.settings.database_url(service))
-        try:
-            seed(database)
-        finally:
-            database.dispose()
+    stack.seed("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD))
+    stack.seed("journal", lambda db: seed_journal(db, DISTRICT, today=SEEDED_ON))
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
     journal = stack.start("journal")
-    app = create_app(stack.settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}"}))
-    app.testing = True
-    client = app.test_client()
-    tokens: dict[str, str] = {}
-
-    def token(login: str) -> str:
-        if login not in tokens:
-            response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            tokens[login] = response.get_json()["access_token"]
-        return tokens[login]
-
-    yield Periods(client, journal.port, token)
-    app.extensions["ezh"].clients.close()
+    gateway = stack.gateway(PASSWORD, journal_grpc_address=f"127.0.0.1:{journal.port}")
+    yield Periods(gateway.client, journal.port, gateway.token)
 
 
 class Periods:

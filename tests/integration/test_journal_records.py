@@ -16,7 +16,6 @@ import pytest
 from ezh.journal.v1 import journal_pb2, journal_pb2_grpc, records_pb2, records_pb2_grpc
 from sqlalchemy import func, select
 
-from gateway.app import create_app
 from services.auth.seed import seed_demo as seed_auth
 from services.common.database import Database
 from services.common.demo import build_district, demo_id
@@ -26,6 +25,8 @@ from services.journal import store
 from services.journal.definition import journal_definition
 from services.journal.entries import SCHOOL_TIMEZONE
 from services.journal.seed import seed_demo as seed_journal
+
+from .conftest import FixedClock
 
 pytestmark = pytest.mark.integration
 
@@ -44,17 +45,6 @@ MATH_WEDNESDAY = demo_id("lesson", CLASS_5A.id, dt.date(2026, 11, 25), 2)
 MATH_9B_TODAY = demo_id("lesson", CLASS_9B.id, dt.date(2026, 11, 27), 2)
 MATH_7V_TODAY = demo_id("lesson", CLASS_7V.id, dt.date(2026, 11, 27), 1)
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-class Clock:
-    def __init__(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def set(self, day: dt.date, hour: int = 13) -> None:
-        self.now = dt.datetime.combine(day, dt.time(hour), SCHOOL_TIMEZONE).astimezone(dt.UTC)
 
 
 class Records:
@@ -87,33 +77,16 @@ class Records:
 @pytest.fixture
 def records(stack):
     stack.migrate("auth", "journal")
-    for service, seed in (("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD)),
-                          ("journal", lambda db: seed_journal(db, DISTRICT, today=SEEDED_ON))):
-        database = Database(stack.settings.database_url(service))
-        try:
-            seed(database)
-        finally:
-            database.dispose()
+    stack.seed("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD))
+    stack.seed("journal", lambda db: seed_journal(db, DISTRICT, today=SEEDED_ON))
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
-    clock = Clock(dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE).astimezone(dt.UTC))
+    clock = FixedClock(dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE).astimezone(dt.UTC))
     journal = stack.start("journal", journal_definition(clock))
-    app = create_app(stack.settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}"}))
-    app.testing = True
-    client = app.test_client()
-    tokens: dict[str, str] = {}
-
-    def token(login: str) -> str:
-        if login not in tokens:
-            response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            tokens[login] = response.get_json()["access_token"]
-        return tokens[login]
-
+    gateway = stack.gateway(PASSWORD, journal_grpc_address=f"127.0.0.1:{journal.port}")
     database = Database(stack.settings.database_url("journal"))
-    yield Records(client, journal, token, database, clock)
+    yield Records(gateway.client, journal, gateway.token, database, clock)
     database.dispose()
-    app.extensions["ezh"].clients.close()
 
 
 # ------------------------------------------------------------------ J2 homework, J3 КТП

@@ -175,29 +175,14 @@ def notify_stack(stack, mailbox):
     _, smtp_host, smtp_port = mailbox
     stack.with_settings(smtp_host=smtp_host, smtp_port=smtp_port, smtp_timeout_seconds=2)
     stack.migrate("auth", "notify")
-    database = Database(stack.settings.database_url("auth"))
-    try:
-        seed_auth(database, DISTRICT, PASSWORD)
-    finally:
-        database.dispose()
+    stack.seed("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD))
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
     clock = Clock()
     runtime = stack.start("notify", notify_definition(clock, delivery_interval=0.1, jobs_interval=0.5))
-    app = create_app(stack.settings.model_copy(update={"notify_grpc_address": f"127.0.0.1:{runtime.port}"}))
-    app.testing = True
-    client = app.test_client()
-    tokens: dict[str, str] = {}
-
-    def token(login: str) -> str:
-        if login not in tokens:
-            response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            tokens[login] = response.get_json()["access_token"]
-        return tokens[login]
-
+    gateway = stack.gateway(PASSWORD, notify_grpc_address=f"127.0.0.1:{runtime.port}")
     notify_db = Database(stack.settings.database_url("notify"))
-    system = Notify(stack, client, runtime, clock, notify_db, token)
+    system = Notify(stack, gateway.client, runtime, clock, notify_db, gateway.token)
     today = system.today()
     read_model = [
         _event("ezh.auth.school.created.v1", f"schools/{SCHOOL.id}", auth_events.SchoolCreated(
@@ -216,7 +201,6 @@ def notify_stack(stack, mailbox):
     system.handled(*read_model)
     yield system
     notify_db.dispose()
-    app.extensions["ezh"].clients.close()
 
 
 def _ok(response, status: int = 200) -> dict:

@@ -34,14 +34,6 @@ def _run(stack, *arguments: str) -> str:
     return result.stdout
 
 
-def _seed(stack, service: str, seed) -> None:
-    database = Database(stack.settings.database_url(service))
-    try:
-        seed(database)
-    finally:
-        database.dispose()
-
-
 def _events_for_reports(stack) -> int:
     """How many of the journal's outbox events the reports service subscribes to."""
     database = Database(stack.settings.database_url("journal"))
@@ -66,11 +58,11 @@ def _processed_by_reports(stack) -> int:
 def test_o1_reports_read_model_is_rebuilt_from_the_sources_outboxes(stack):
     stack.migrate("auth", "journal", "reports")
     district = build_district()
-    _seed(stack, "auth", lambda db: seed_auth(db, district, "password-for-tests-1"))
+    stack.seed("auth", lambda db: seed_auth(db, district, "password-for-tests-1"))
     # The demo journal as it stood before the 2nd quarter's first lesson: classes,
     # periods, students and the quarter's lessons (about 500 events) keep the
     # test quick; the marks' events take the same path.
-    _seed(stack, "journal", lambda db: seed_journal(db, district, today=dt.date(2026, 11, 2)))
+    stack.seed("journal", lambda db: seed_journal(db, district, today=dt.date(2026, 11, 2)))
     reports = stack.start("reports")
     stack.start("auth")
     stack.start("journal")

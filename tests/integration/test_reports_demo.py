@@ -24,7 +24,8 @@ from services.journal.seed import seed_demo
 from services.reports.definition import reports_definition
 from services.reports.events import HANDLERS
 
-from .test_reports_read_model import KEY, Clock, Reports, table, token
+from .conftest import FixedClock
+from .test_reports_read_model import KEY, Reports, table, token
 
 pytestmark = pytest.mark.integration
 DISTRICT = build_district()
@@ -50,7 +51,7 @@ def test_r1_demo_district_reports_are_filled(stack):
         "ezh.journal.class.created.v1", "ezh.journal.student.changed.v1", "ezh.journal.period.changed.v1",
         "ezh.journal.lesson.changed.v1", "ezh.journal.mark.created.v1", "ezh.journal.absence.recorded.v1"}
 
-    clock = Clock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC))
+    clock = FixedClock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC))
     definition = dataclasses.replace(
         reports_definition(clock, archive_interval=0),
         verifier_factory=lambda runtime: TokenVerifier(lambda kid: KEY.public_key, runtime.revocations))

@@ -28,7 +28,7 @@ from services.common.tokens import RoleGrant, SigningKey, TokenVerifier, issue_a
 from services.reports.definition import reports_definition
 from services.reports.read_model import reset_read_model
 
-from .conftest import wait_for
+from .conftest import FixedClock, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -48,14 +48,6 @@ MATH_TEACHER, CLASS_TEACHER, DEPUTY, PARENT, OTHER_TEACHER = _id(), _id(), _id()
 S = [_id() for _ in range(5)]
 Q1, Q2 = _id(), _id()
 NAMES = ["Андреев", "Борисова", "Волков", "Григорьева", "Дмитриев"]
-
-
-class Clock:
-    def __init__(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def _event(kind: str, data, school=SCHOOL, at: dt.datetime = NOW - dt.timedelta(days=1)) -> envelope.Event:
@@ -188,7 +180,7 @@ def table(report, key: str) -> list[list[str]]:
 @pytest.fixture
 def reports(stack):
     stack.migrate("reports")
-    clock = Clock(NOW)
+    clock = FixedClock(NOW)
     definition = dataclasses.replace(
         reports_definition(clock, archive_interval=0),
         verifier_factory=lambda runtime: TokenVerifier(lambda kid: KEY.public_key, runtime.revocations))

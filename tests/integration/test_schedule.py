@@ -15,7 +15,6 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from gateway.app import create_app
 from services.auth.seed import seed_demo as seed_auth
 from services.common.database import Database
 from services.common.demo import build_district, demo_id
@@ -23,6 +22,8 @@ from services.schedule import store
 from services.schedule.definition import schedule_definition
 from services.schedule.feeds import SCHOOL_TIMEZONE
 from services.schedule.seed import seed_demo as seed_schedule
+
+from .conftest import FixedClock
 
 pytestmark = pytest.mark.integration
 
@@ -42,14 +43,6 @@ FRIDAY = dt.date(2026, 11, 27)
 MATH_TODAY = demo_id("lesson", CLASS_5A.id, FRIDAY, 1)
 RUSSIAN_TODAY = demo_id("lesson", CLASS_5A.id, FRIDAY, 2)
 OWN_CHILD, OTHER_CHILD = CLASS_5A.students[0], CLASS_5A.students[1]
-
-
-class Clock:
-    def __init__(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class Schedule:
@@ -82,33 +75,16 @@ class Schedule:
 @pytest.fixture
 def schedule(stack):
     stack.migrate("auth", "schedule")
-    for service, seed in (("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD)),
-                          ("schedule", lambda db: seed_schedule(db, DISTRICT))):
-        database = Database(stack.settings.database_url(service))
-        try:
-            seed(database)
-        finally:
-            database.dispose()
+    stack.seed("auth", lambda db: seed_auth(db, DISTRICT, PASSWORD))
+    stack.seed("schedule", lambda db: seed_schedule(db, DISTRICT))
     auth = stack.start("auth")
     stack.with_settings(auth_grpc_address=f"127.0.0.1:{auth.port}")
-    clock = Clock(dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE).astimezone(dt.UTC))
+    clock = FixedClock(dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE).astimezone(dt.UTC))
     runtime = stack.start("schedule", schedule_definition(clock))
-    app = create_app(stack.settings.model_copy(update={"schedule_grpc_address": f"127.0.0.1:{runtime.port}"}))
-    app.testing = True
-    client = app.test_client()
-    tokens: dict[str, str] = {}
-
-    def token(login: str) -> str:
-        if login not in tokens:
-            response = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            tokens[login] = response.get_json()["access_token"]
-        return tokens[login]
-
+    gateway = stack.gateway(PASSWORD, schedule_grpc_address=f"127.0.0.1:{runtime.port}")
     database = Database(stack.settings.database_url("schedule"))
-    yield Schedule(client, token, database)
+    yield Schedule(gateway.client, gateway.token, database)
     database.dispose()
-    app.extensions["ezh"].clients.close()
 
 
 def _body(response, status: int) -> dict:
