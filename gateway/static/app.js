@@ -29,6 +29,8 @@ const ROUTES = [
   { pattern: /^\/plan\/([\w-]+)\/([\w-]+)$/, screen: "plan", names: ["classId", "subjectId"] },
   { pattern: /^\/record\/([\w-]+)$/, screen: "record", names: ["studentId"] },
   { pattern: /^\/messages(?:\/([\w-]+))?$/, screen: "messages", names: ["conversationId"] },
+  { pattern: /^\/statements\/([\w-]+)$/, screen: "statements", names: ["classId"] },
+  { pattern: /^\/subgroups(?:\/([\w-]+)(?:\/([\w-]+))?)?$/, screen: "subgroups", names: ["classId", "subjectId"] },
 ];
 
 const context = { me: null, roles: new Set(), signedIn: false };
@@ -45,9 +47,12 @@ function menuItems(me) {
   if (hasRole("student")) items.push([`#/diary/${me.person.id}`, "Дневник"]);
   if (hasRole("subject_teacher")) items.push(["#/lessons", "Мои уроки"]);
   for (const grant of me.roles) {
-    if (grant.role === "class_teacher" && grant.class_id) items.push([`#/class/${grant.class_id}`, "Мой класс"]);
+    if (grant.role === "class_teacher" && grant.class_id) {
+      items.push([`#/class/${grant.class_id}`, "Мой класс"], [`#/statements/${grant.class_id}`, "Бумажные выписки"]);
+    }
   }
   if (hasRole("administrator", "director", "deputy_director")) items.push(["#/staff", "Сотрудники"]);
+  if (hasRole("administrator", "class_teacher")) items.push(["#/subgroups", "Подгруппы"]);
   if (hasRole("district_operator")) items.push(["#/schools", "Школы"]);
   if (hasRole("director", "deputy_director")) items.push(["#/timetable", "Расписание"], ["#/exceptions", "Исключения"]);
   if (hasRole("administrator", "director", "deputy_director", "district_operator", "subject_teacher", "class_teacher")) {
