@@ -128,7 +128,10 @@ async function route() {
   }
   if (location.hash && !location.hash.startsWith("#/")) return;  // an in-page link, such as the skip link
   const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
-  const view = document.getElementById("view");
+  // Each visit renders into a node of its own: a screen still loading when the
+  // user moves on finishes into a detached node instead of over the next screen.
+  const view = document.createElement("div");
+  document.getElementById("view").replaceChildren(view);
   if (cleanup) { cleanup(); cleanup = null; }
   markCurrentLink();
   const match = ROUTES.map((item) => ({ item, found: item.pattern.exec(path) })).find(({ found }) => found);
@@ -140,7 +143,9 @@ async function route() {
   (match.item.names || []).forEach((name, index) => { params[name] = match.found[index + 1] || null; });
   view.replaceChildren(h("p", { class: "muted" }, "Загрузка…"));
   const module = await import(`./screens/${match.item.screen}.js`);
-  cleanup = (await module.render(view, { ...context, hasRole }, params)) || null;
+  const done = (await module.render(view, { ...context, hasRole }, params)) || null;
+  if (view.isConnected) cleanup = done;
+  else if (done) done();
 }
 
 async function loadMe() {
