@@ -134,7 +134,6 @@ def seed_demo(database: Database, district: District, year: int = 2026, today: d
                         guardian_id=parent.id, student_id=link.student.id, relation=link.relation
                     )
                 )
-            _record_students(session, school, today)
             _seed_journal(session, school, district, year, today)
     return True
 
@@ -203,6 +202,9 @@ def _seed_journal(session, school: School, district: District, year: int, today:
         session.execute(store.lesson.insert(), [
             {key: value for key, value in lesson.items() if key != "subject_name"} for lesson in lessons
         ])
+    # Personal data and guardians' contacts first: the students' events carry them (J7: parents on paper).
+    seed_records(session, school, year, today, WEEKS)
+    _record_students(session, school, today)
     quarter_id = demo_id("period", school.id, year, "quarter", periods[1][0])
     contexts = {
         row.id: LessonContext(row, row.subject_name, quarter_id)
@@ -216,7 +218,6 @@ def _seed_journal(session, school: School, district: District, year: int, today:
     snapshots.record_events(session, [snapshots.lesson_changed(where.lesson, where.subject_name, quarter_id, moment)
                           for where in sorted(contexts.values(), key=lambda where: where.lesson.id)])
     _marks_and_absences(session, school, lessons, contexts, {name for name, flag in SUBJECTS if flag}, rng, today)
-    seed_records(session, school, year, today, WEEKS)
 
 
 def _lessons(school: School, classes: dict, subject_ids: dict, teacher_of: dict, quarter, today: dt.date) -> list:
