@@ -236,6 +236,17 @@ class PeriodOut(BaseModel):
     end_date: str
 
 
+class YearSummaryOut(BaseModel):
+    id: str
+    name: str
+    start_date: str
+    end_date: str
+
+
+class YearsOut(BaseModel):
+    academic_years: list[YearSummaryOut] = Field(description="Newest first")
+
+
 class YearOut(BaseModel):
     id: str
     school_id: str
@@ -538,6 +549,16 @@ def _year_proto(school_id, year_id: str, body: YearIn) -> schedule_pb2.AcademicY
         end_date=body.end_date.isoformat(),
         periods=[schedule_pb2.Period(kind=period.kind, number=period.number, start_date=period.start_date.isoformat(),
                                      end_date=period.end_date.isoformat()) for period in body.periods])
+
+
+@schedule.get("/schools/<school_id>/years", responses={200: YearsOut, 404: NOT_FOUND})
+@allow(*STAFF)
+def list_years(path: SchoolPath):
+    """The school's academic years, newest first."""
+    reply = call_schedule("ListAcademicYears", schedule_pb2.ListAcademicYearsRequest(school_id=str(path.school_id)))
+    return YearsOut(academic_years=[YearSummaryOut(id=year.id, name=year.name, start_date=year.start_date,
+                                                   end_date=year.end_date) for year in reply.academic_years]
+                    ).model_dump(mode="json")
 
 
 @schedule.post("/schools/<school_id>/years", responses={201: YearOut, 404: NOT_FOUND})

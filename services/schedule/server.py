@@ -352,6 +352,21 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
         self.relay.wake()
         return response
 
+    def ListAcademicYears(self, request, context):
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id)
+        access.check_reader(identity, school_id)
+        with self.database.session() as session:
+            rows = session.execute(
+                select(store.academic_year)
+                .where(store.academic_year.c.school_id == school_id)
+                .order_by(store.academic_year.c.start_date.desc(), store.academic_year.c.id)
+            ).all()
+        return schedule_pb2.ListAcademicYearsResponse(academic_years=[
+            schedule_pb2.AcademicYear(id=row.id, school_id=row.school_id, name=row.name,
+                                      start_date=row.start_date.isoformat(), end_date=row.end_date.isoformat())
+            for row in rows])
+
     def AddHoliday(self, request, context):
         identity = require_identity()
         school_id = identifier("school_id", request.school_id)

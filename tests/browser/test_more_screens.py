@@ -72,3 +72,27 @@ def test_j4_administrator_sees_subgroups_and_a_mid_period_move_is_refused(client
     assert name in first.inner_text()  # still where the student was
     client.check_accessibility()
     client.screenshot("subgroups-admin")
+
+
+def test_s1_deputy_generates_a_timetable_and_sees_its_quality(client):
+    pytest.importorskip("ortools.sat.python.cp_model")
+    client.sign_in("deputy")
+    page = client.page
+    page.get_by_role("link", name="Расписание").click()
+    generator = page.get_by_role("region", name="Составить расписание автоматически")
+    year = generator.get_by_label("Учебный год")
+    year.wait_for()
+    assert "2026" in year.locator("option:checked").inner_text()
+    limit = generator.get_by_label("Время на поиск, секунд")
+    assert limit.input_value() == "10"
+    limit.fill("3")
+    generator.get_by_role("button", name="Составить").click()
+    quality = generator.locator("dl.quality")
+    quality.wait_for(timeout=60_000)
+    text = quality.inner_text()
+    assert "Размещено уроков в неделю" in text and "Окна у классов" in text
+    generator.get_by_text("Все уроки размещены").or_(generator.locator("ul.unplaced")).first.wait_for()
+    generator.get_by_role("button", name="Сохранить как черновик").click()
+    generator.get_by_role("status").filter(has_text="Сохранено как черновик").wait_for()
+    client.check_accessibility()
+    client.screenshot("timetable-generator")

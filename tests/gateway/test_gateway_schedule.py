@@ -44,6 +44,12 @@ class FakeSchedule(schedule_pb2_grpc.ScheduleServiceServicer):
             "Расписание не сохранено, конфликты: Учитель Иванова в одно время ведёт два урока",
             reason="SCHEDULE_CONFLICT"))
 
+    def ListAcademicYears(self, request, context):
+        self._record("ListAcademicYears", request, context)
+        return schedule_pb2.ListAcademicYearsResponse(academic_years=[schedule_pb2.AcademicYear(
+            id=TIMETABLE, school_id=request.school_id, name="2026/2027", start_date="2026-09-01",
+            end_date="2027-05-31", periods=[schedule_pb2.Period(kind="quarter", number=1)])])
+
     def GetMyWeek(self, request, context):
         self._record("GetMyWeek", request, context)
         if request.student_id:
@@ -93,6 +99,20 @@ def test_s1_only_the_deputy_or_director_edits_the_timetable(schedule_api):
     name, request, metadata = fake.calls[-1]
     assert name == "AddTimetableEntries" and request.entries[0].weeks == "every"
     assert metadata["authorization"] == deputy["Authorization"]
+
+
+def test_s2_staff_list_the_academic_years_others_may_not(schedule_api):
+    client, fake, auth = schedule_api
+    url = f"/api/v1/schedule/schools/{SCHOOL_ID}/years"
+    for login in ("parent", "student"):
+        assert_problem(client.get(url, headers=auth(login)), 403, "ROLE_REQUIRED")
+    assert client.get(url).status_code == 401
+    assert fake.calls == []
+    reply = client.get(url, headers=auth("deputy"))
+    assert reply.status_code == 200
+    assert reply.get_json() == {"academic_years": [
+        {"id": TIMETABLE, "name": "2026/2027", "start_date": "2026-09-01", "end_date": "2027-05-31"}]}
+    assert fake.calls[-1][0] == "ListAcademicYears" and fake.calls[-1][1].school_id == SCHOOL_ID
 
 
 def test_s1_bad_entries_are_named_before_any_call(schedule_api):

@@ -364,3 +364,11 @@ def test_s1_generated_timetable_for_the_demo_school_accepted_as_a_draft(schedule
                                           {"entries": [entry]}), 422)["detail"]
     # A teacher of another school is refused too.
     assert _body(s.post("teacher7", url, {"time_limit_seconds": 2}), 403)
+
+
+def test_s2_deputy_lists_the_schools_academic_years(schedule):
+    s = schedule
+    years = _body(s.get("deputy", f"/schools/{SCHOOL.id}/years"), 200)["academic_years"]
+    assert years[0]["id"] == YEAR and YEAR2 not in [year["id"] for year in years]
+    assert [year["start_date"] for year in years] == sorted((year["start_date"] for year in years), reverse=True)
+    assert _body(s.get("teacher7", f"/schools/{SCHOOL.id}/years"), 404)["reason"] == "SCHOOL_NOT_FOUND"

@@ -2,9 +2,11 @@
 // week, and for each lesson a move, a substitute, another room or a
 // cancellation. The schedule service refuses a change that makes a conflict
 // (a teacher, a room or a class twice at once) and says which: shown as is.
+// Below, the weekly timetable made automatically by the solver for a chosen
+// year: its quality, what could not be placed and why, saved as a draft.
 import { get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
-import { formatDayMonth, formatWeekdayDate, isoDay } from "../i18n.js";
+import { WORDS, countOf, formatDate, formatDayMonth, formatWeekdayDate, isoDay } from "../i18n.js";
 
 const ACTIONS = { move: "Перенести", substitution: "Заменить учителя", room: "Сменить кабинет", cancellation: "Отменить урок" };
 
@@ -60,9 +62,118 @@ export async function render(view, context) {
   };
   picker.addEventListener("change", draw);
   show(view, heading("Расписание: изменения на неделю"),
-    h("div", { class: "narrow" }, h("label", { for: "timetable-teacher" }, "Учитель"), picker), week);
+    h("div", { class: "narrow" }, h("label", { for: "timetable-teacher" }, "Учитель"), picker), week,
+    generator(schoolId, teachers));
   if (teachers.length) await draw();
   return null;
+}
+
+const SOLVER_STATUS = {
+  optimal: "лучшее из возможных",
+  feasible: "допустимое, лучшее найденное за отведённое время",
+  infeasible: "решения нет",
+  unknown: "решение не найдено за отведённое время",
+};
+
+// The year whose dates hold today, else the newest one.
+function currentYear(years, today) {
+  return years.find((year) => year.start_date <= today && today <= year.end_date) || years[0];
+}
+
+function generator(schoolId, teachers) {
+  const section = h("section", { class: "generator", "aria-labelledby": "generator-title" },
+    h("h3", { id: "generator-title" }, "Составить расписание автоматически"));
+  const body = h("div", { class: "narrow" }, h("p", { class: "muted", role: "status" }, "Загрузка учебных лет…"));
+  section.append(body);
+  get(`/api/v1/schedule/schools/${schoolId}/years`).then(({ academic_years: years }) => {
+    if (!years.length) {
+      show(body, h("p", { class: "muted" }, "Учебных лет пока нет: сначала заведите учебный год."));
+      return;
+    }
+    const chosen = currentYear(years, isoDay(new Date()));
+    const year = h("select", { id: "generator-year" }, years.map((item) => h("option", { value: item.id, selected: item.id === chosen.id },
+      `${item.name} (${formatDate(item.start_date)} — ${formatDate(item.end_date)})`)));
+    const limit = h("input", { id: "generator-limit", type: "number", min: "1", max: "120", step: "1", value: "10", required: true });
+    const run = h("button", { type: "button" }, "Составить");
+    const status = h("p", { role: "status" });
+    const alert = h("p", { class: "error", role: "alert" });
+    const result = h("div", {});
+    run.addEventListener("click", async () => {
+      const seconds = Number(limit.value);
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 120) {
+        alert.textContent = "Поле «Время на поиск»: целое число секунд от 1 до 120";
+        return;
+      }
+      alert.textContent = "";
+      result.replaceChildren();
+      run.disabled = true;
+      status.textContent = `Идёт составление расписания, до ${seconds} с…`;
+      try {
+        const generated = await post(`/api/v1/schedule/schools/${schoolId}/years/${year.value}/generate`,
+          { time_limit_seconds: seconds });
+        status.textContent = "Расписание составлено";
+        show(result, outcome(generated, { schoolId, yearId: year.value, teachers }));
+      } catch (error) {
+        status.textContent = "";
+        alert.textContent = error.message;
+      } finally {
+        run.disabled = false;
+      }
+    });
+    show(body,
+      h("label", { for: "generator-year" }, "Учебный год"), year,
+      h("label", { for: "generator-limit" }, "Время на поиск, секунд"), limit,
+      run, status, alert, result);
+  }).catch((error) => show(body, failure(error)));
+  return section;
+}
+
+function outcome(generated, { schoolId, yearId, teachers }) {
+  const { quality, unplaced, entries } = generated;
+  const teacherName = (id) => teachers.find((person) => person.id === id)?.full_name;
+  const numbers = [
+    ["Размещено уроков в неделю", quality.placed],
+    ["Не размещено уроков", quality.unplaced],
+    ["Окна у классов", quality.class_gaps],
+    ["Окна у учителей", quality.teacher_gaps],
+    ["Трудные предметы последним уроком", quality.hard_last],
+    ["Уроков сверх дневного предела", quality.over_daily_limit],
+    ["Время поиска", `${quality.solve_seconds.toFixed(1).replace(".", ",")} с`],
+    ["Решение", SOLVER_STATUS[quality.solver_status] || quality.solver_status],
+  ];
+  const save = h("button", { type: "button", disabled: !entries.length }, "Сохранить как черновик");
+  const saved = h("p", { role: "status" });
+  const alert = h("p", { class: "error", role: "alert" });
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    alert.textContent = "";
+    const name = `Составлено автоматически ${formatDayMonth(isoDay(new Date()))}`;
+    try {
+      const timetable = await post(`/api/v1/schedule/schools/${schoolId}/timetables`, { academic_year_id: yearId, name });
+      await post(`/api/v1/schedule/timetables/${timetable.id}/entries`, {
+        entries: entries.map((entry) => {
+          const row = { class_id: entry.class_id, subject_id: entry.subject_id, teacher_id: entry.teacher_id,
+            room_id: entry.room_id, weekday: entry.weekday, slot: entry.slot, weeks: entry.weeks };
+          if (entry.subgroup_id) row.subgroup_id = entry.subgroup_id;
+          return row;
+        }),
+      });
+      saved.textContent = `Сохранено как черновик «${name}»: ${countOf(entries.length, WORDS.lesson)} в неделю`;
+    } catch (error) {
+      alert.textContent = error.message;
+      save.disabled = false;
+    }
+  });
+  return [
+    h("h4", {}, "Качество расписания"),
+    h("dl", { class: "quality" }, numbers.map(([term, value]) => [h("dt", {}, term), h("dd", {}, String(value))])),
+    h("h4", {}, "Не удалось разместить"),
+    unplaced.length
+      ? h("ul", { class: "unplaced" }, unplaced.map((item) => h("li", {},
+        `${countOf(item.count, WORDS.lesson)}${teacherName(item.teacher_id) ? ` (учитель ${teacherName(item.teacher_id)})` : ""}: ${item.reason}`)))
+      : h("p", { class: "muted" }, "Все уроки размещены"),
+    save, saved, alert,
+  ];
 }
 
 function lessonRow(lesson, { teachers, rooms, redraw }) {
