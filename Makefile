@@ -29,7 +29,7 @@ protos: $(PROTOS_STAMP)
 lint: lint-protos lint-python
 
 lint-python: $(INSTALLED)
-	$(PY) -m ruff check services gateway tests
+	$(PY) -m ruff check services gateway tests bench
 
 # The virtual environment with the project and its test tools; the two .pth
 # files put the source tree and the generated protobuf code on sys.path.

@@ -21,16 +21,15 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import tempfile
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import DEFAULT_POSTGRES, drop_databases, measure, scratch_databases
 from gateway.app import create_app
 from services.auth.seed import seed_demo as seed_auth
 from services.common.database import Database
@@ -45,32 +44,11 @@ from services.journal.seed import seed_demo as seed_journal
 from services.auth.definition import DEFINITION as AUTH
 
 PASSWORD = "bench-password-123"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CLASS_COUNT, CLASS_SIZE, LESSONS_PER_SUBJECT = 34, 30, 40
 SUBJECTS = ("Математика", "Русский язык", "История")
 LETTERS = "АБВГ"
 TODAY = dt.date(2026, 12, 24)  # the 2nd quarter's last week before its deadline: almost all lessons held
 GOALS_MS = {"journal page": 150, "save lesson": 100, "parent diary": 50}
-
-
-def _databases(server_url: str, names: list[str]) -> dict[str, str]:
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    urls = {}
-    with admin.connect() as connection:
-        for service in names:
-            name = f"ezh_bench_{service}_{uuid.uuid4().hex[:8]}"
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            urls[service] = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin.dispose()
-    return urls
-
-
-def _drop(server_url: str, urls: dict[str, str]) -> None:
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for url in urls.values():
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _weekdays(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -140,37 +118,9 @@ def build_school(database: Database, district) -> dict:
                                                         if s["class_id"] == c["id"]] for c in classes})
 
 
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def measure(name: str, requests: int, call, clients: int = 1) -> dict:
-    """`requests` calls from `clients` threads at once; each call's latency, and the calls per second."""
-    call(0)  # warm the connections and caches
-    samples: list[float] = []
-
-    def one(index: int) -> None:
-        begun = time.perf_counter()
-        call(index + 1)
-        samples.append((time.perf_counter() - begun) * 1000)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(one, range(requests)))
-    elapsed = time.perf_counter() - started
-    result = dict(name=name, p50=statistics.median(samples), p95=_percentile(samples, 0.95),
-                  p99=_percentile(samples, 0.99), rps=requests / elapsed)
-    goal = GOALS_MS.get(name)
-    verdict = "" if goal is None else (" ok" if result["p95"] <= goal else f" ABOVE the goal of {goal} ms")
-    print(f"{name:14s} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
-          f"{result['rps']:6.1f} req/s  (p95 goal {goal} ms){verdict}", flush=True)
-    return result
-
-
 def run(server_url: str, requests: int, clients: int = 1) -> list[dict]:
     district = build_district()
-    urls = _databases(server_url, ["auth", "journal"])
+    urls = scratch_databases(server_url, ["auth", "journal"])
     runtimes: list[ServiceRuntime] = []
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -237,12 +187,12 @@ def run(server_url: str, requests: int, clients: int = 1) -> list[dict]:
                 assert response.status_code == 200, response.get_data(as_text=True)
 
             print(f"{requests} requests each, {clients} at a time:", flush=True)
-            return [measure("journal page", requests, page, clients), measure("save lesson", requests, save, clients),
-                    measure("parent diary", requests, diary, clients)]
+            return [measure(name, requests, call, GOALS_MS[name], clients)
+                    for name, call in (("journal page", page), ("save lesson", save), ("parent diary", diary))]
     finally:
         for runtime in reversed(runtimes):
             runtime.stop(grace=0)
-        _drop(server_url, urls)
+        drop_databases(server_url, urls)
 
 
 def main() -> None:

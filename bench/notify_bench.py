@@ -38,7 +38,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.journal_bench import DEFAULT_POSTGRES, _databases, _drop
+from bench.common import DEFAULT_POSTGRES, drop_databases, percentile, scratch_databases
 from gateway.app import create_app
 from services.auth.definition import DEFINITION as AUTH
 from services.auth.seed import seed_demo as seed_auth
@@ -62,11 +62,6 @@ FRIDAY_1PM = dt.datetime(2026, 11, 27, 13, 0, tzinfo=SCHOOL_TIMEZONE)
 HISTORY = ("ezh.journal.mark.%", "ezh.journal.absence.%", "ezh.journal.lesson.%", "ezh.journal.final_mark.%")
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _settings(args, data_dir: Path, urls: dict[str, str]) -> Settings:
     fast = dict(relay_interval_seconds=0.05, bus_polling_interval_seconds=0.05, log_level="WARNING",
                 health_check_interval_seconds=1.0, shutdown_grace_seconds=0)
@@ -82,7 +77,7 @@ def run(args) -> None:
     school_class = district.schools[0].classes[0]
     students = school_class.students[1:]  # each with their own parent
     lesson = demo_id("lesson", school_class.id, FRIDAY_1PM.date(), 1)
-    urls = {} if args.embedded else _databases(args.postgres, ["auth", "journal", "notify"])
+    urls = {} if args.embedded else scratch_databases(args.postgres, ["auth", "journal", "notify"])
     runtimes: list[ServiceRuntime] = []
     process = None
     with tempfile.TemporaryDirectory() as folder:
@@ -134,7 +129,7 @@ def run(args) -> None:
             for runtime in reversed(runtimes):
                 runtime.stop(grace=0)
             if not args.embedded:
-                _drop(args.postgres, urls)
+                drop_databases(args.postgres, urls)
                 _delete_bus(settings)
 
 
@@ -205,8 +200,8 @@ def _report(notify_db: Database, district, saved: dict[str, list[float]], args) 
         return
     mode = "SQLite + embedded bus" if args.embedded else "PostgreSQL + RabbitMQ"
     print(f"{mode}: {len(latencies)} of {expected} inbox entries; mark saved → parent's inbox: "
-          f"p50 {_percentile(latencies, 0.5) * 1000:.0f} ms, p95 {_percentile(latencies, 0.95) * 1000:.0f} ms, "
-          f"p99 {_percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
+          f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
           f"mean {statistics.fmean(latencies) * 1000:.0f} ms (goal p99 ≤ 2000 ms)")
 
 

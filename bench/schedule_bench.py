@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import tempfile
 import time
 import uuid
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import DEFAULT_POSTGRES, drop_databases, measure, scratch_databases
 from gateway.app import create_app
 from services.auth.definition import DEFINITION as AUTH
 from services.auth.seed import seed_demo as seed_auth
@@ -41,33 +41,12 @@ from services.schedule.seed import seed_demo as seed_schedule
 from services.schedule.typical_school import typical_school
 
 PASSWORD = "bench-password-123"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 GOAL_MS = 50
 NAMESPACE = uuid.UUID("0b6f5d4e-3c2a-4b1d-8e9f-7a6b5c4d3e2f")
 
 
 def _uuid(key: str) -> str:
     return str(uuid.uuid5(NAMESPACE, key))
-
-
-def _databases(server_url: str, names: list[str]) -> dict[str, str]:
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    urls = {}
-    with admin.connect() as connection:
-        for service in names:
-            name = f"ezh_bench_{service}_{uuid.uuid4().hex[:8]}"
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            urls[service] = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin.dispose()
-    return urls
-
-
-def _drop(server_url: str, urls: dict[str, str]) -> None:
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for url in urls.values():
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def solve(time_limit: float):
@@ -125,34 +104,12 @@ def load(database: Database, school, solution, school_id: str, year_id: str) -> 
     return ids, count
 
 
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def measure(name: str, requests: int, call) -> dict:
-    call(0)
-    samples = []
-    started = time.perf_counter()
-    for index in range(requests):
-        begun = time.perf_counter()
-        call(index + 1)
-        samples.append((time.perf_counter() - begun) * 1000)
-    elapsed = time.perf_counter() - started
-    result = dict(name=name, p50=statistics.median(samples), p95=_percentile(samples, 0.95),
-                  p99=_percentile(samples, 0.99), rps=requests / elapsed)
-    verdict = " ok" if result["p95"] <= GOAL_MS else f" ABOVE the goal of {GOAL_MS} ms"
-    print(f"{name:14s} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
-          f"{result['rps']:6.1f} req/s  (p95 goal {GOAL_MS} ms){verdict}", flush=True)
-    return result
-
-
 def run(server_url: str, requests: int, time_limit: float) -> list[dict]:
     school, solution = solve(time_limit)
     district = build_district()
     school_id = district.schools[0].id
     year_id = demo_id("academic-year", school_id, 2026)
-    urls = _databases(server_url, ["auth", "schedule"])
+    urls = scratch_databases(server_url, ["auth", "schedule"])
     runtimes: list[ServiceRuntime] = []
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -199,16 +156,16 @@ def run(server_url: str, requests: int, time_limit: float) -> list[dict]:
             seen: dict[str, int] = {}
 
             print(f"{requests} requests each, one at a time:", flush=True)
-            results = [measure("class week", requests, reader("classes", classes)),
-                       measure("teacher week", requests, reader("teachers", teachers)),
-                       measure("room week", requests, reader("rooms", rooms))]
+            results = [measure("class week", requests, reader("classes", classes), GOAL_MS),
+                       measure("teacher week", requests, reader("teachers", teachers), GOAL_MS),
+                       measure("room week", requests, reader("rooms", rooms), GOAL_MS)]
             print("lessons per week read on average: " + ", ".join(
                 f"{kind} {count / (requests + 1):.1f}" for kind, count in seen.items()), flush=True)
             return results
     finally:
         for runtime in reversed(runtimes):
             runtime.stop(grace=0)
-        _drop(server_url, urls)
+        drop_databases(server_url, urls)
 
 
 def main() -> None:
