@@ -79,6 +79,14 @@ def _absence_message(row, date: dt.date, subject_id: str = "") -> journal_pb2.Ab
                                date=date.isoformat(), subject_id=subject_id)
 
 
+def _correction_reason(text: str) -> str:
+    """The reason given for a correction (J8), spaces collapsed; at most 500 characters."""
+    reason = " ".join(text.split())
+    if len(reason) > 500:
+        raise InvalidArgument("reason", "Причина исправления — не длиннее 500 символов")
+    return reason
+
+
 def _average_text(average: Decimal | None) -> str:
     return "" if average is None else str(average)
 
@@ -394,9 +402,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
     def SaveLessonEntries(self, request, context):
         identity = require_identity()
         lesson_id = identifier("lesson_id", request.lesson_id)
-        reason = " ".join(request.reason.split())
-        if len(reason) > 500:
-            raise InvalidArgument("reason", "Причина исправления — не длиннее 500 символов")
+        reason = _correction_reason(request.reason)
         not_found = NotFound("Урок не найден", reason="LESSON_NOT_FOUND", field="lesson_id")
         method = "SaveLessonEntries"
         now = self.clock()
@@ -573,9 +579,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
         student_id = identifier("student_id", request.student_id)
         subject_id = identifier("subject_id", request.subject_id)
         period_id = identifier("period_id", request.period_id)
-        reason = " ".join(request.reason.split())
-        if len(reason) > 500:
-            raise InvalidArgument("reason", "Причина исправления — не длиннее 500 символов")
+        reason = _correction_reason(request.reason)
         not_found = NotFound("Ученик не найден", reason="STUDENT_NOT_FOUND", field="student_id")
         method = "SetFinalMark"
         now = self.clock()

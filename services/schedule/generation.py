@@ -9,7 +9,7 @@ import uuid
 from ezh.schedule.v1 import schedule_pb2
 from sqlalchemy import select
 
-from services.common.errors import FailedPrecondition, InvalidArgument, Unavailable
+from services.common.errors import FailedPrecondition, InvalidArgument
 from services.schedule import lessons, rules, solver, store
 from services.schedule.server import create_timetable
 
@@ -97,10 +97,7 @@ def generate(database, identity, school_id: str, year_id: str, request, now: dt.
                                          max_lessons_per_day=per_day)
     if not problem.demands and not orphans:
         raise FailedPrecondition("В учебном плане на этот год нет часов", reason="NO_CURRICULUM")
-    try:
-        solution = solver.solve(problem, limit)
-    except solver.SolverMissing:
-        raise Unavailable("Решатель расписаний (OR-Tools) не установлен", reason="SOLVER_MISSING") from None
+    solution = solver.solve(problem, limit)
     entries = [
         schedule_pb2.TimetableEntry(
             class_id=lesson.demand.class_id, subgroup_id=lesson.demand.subgroup_id,

@@ -112,10 +112,6 @@ class Solution:
     seconds: float
 
 
-class SolverMissing(RuntimeError):
-    """OR-Tools is not installed."""
-
-
 def _name(problem: Problem, key: str) -> str:
     return problem.names.get(key, key)
 
@@ -307,10 +303,7 @@ def solve(problem: Problem, time_limit_seconds: float = 20.0, workers: int = 2) 
     (a third of the time at most; if none exists, the largest placement), then the whole
     objective from that placement as a hint.
     """
-    try:
-        from ortools.sat.python import cp_model
-    except ImportError as error:  # pragma: no cover - depends on the installation
-        raise SolverMissing("ortools is not installed") from error
+    from ortools.sat.python import cp_model  # imported on first use: it is heavy and only generation needs it
 
     started = time.monotonic()
     blockers = _blockers(problem)
