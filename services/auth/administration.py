@@ -28,6 +28,7 @@ from services.auth.people import (
     role_from_proto,
 )
 from services.auth.sessions import end_sessions, revoke_person
+from services.auth.staff_events import record_staff_change
 from services.common import paging, replay
 from services.common.clock import as_utc
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -181,6 +182,7 @@ class Administration:
                 self._insert_grant(session, person_id, grant)
             audit.record(session, "staff.created", now=now, person_id=identity.person_id, target=person_id,
                          school_id=school_id, client=client, roles=[grant.to_claim() for grant in grants])
+            record_staff_change(session, person_id, now)
             response = auth_pb2.CreateStaffMemberResponse(person=load_person_message(session, person_id))
             replay.remember_response(session, store.replays, request.request_id, method, response)
         return response
@@ -230,6 +232,7 @@ class Administration:
                 self._insert_grant(session, person_id, grant)
                 audit.record(session, "role.granted", now=now, person_id=identity.person_id, target=person_id,
                              school_id=person.school_id, client=client, **grant.to_claim())
+                record_staff_change(session, person_id, now, was_staff=False)
             return load_person_message(session, person_id)
 
     def withdraw_role(self, identity, request, client: audit.Client) -> auth_pb2.Person:
@@ -261,6 +264,7 @@ class Administration:
             audit.record(session, "role.withdrawn", now=now, person_id=identity.person_id, target=person_id,
                          school_id=person.school_id, client=client, role=role.value,
                          class_id=request.grant.class_id)
+            record_staff_change(session, person_id, now, was_staff=role in STAFF_ROLES)
             message = load_person_message(session, person_id)
         self.context.committed(revoked=True)
         return message
@@ -288,6 +292,7 @@ class Administration:
                 audit.record(session, "account.blocked" if blocked else "account.unblocked", now=now,
                              person_id=identity.person_id, target=person_id, school_id=person.school_id,
                              client=client, reason=reason)
+                record_staff_change(session, person_id, now, was_staff=False)
             message = load_person_message(session, person_id)
         if changed:
             self.context.committed(revoked=blocked)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.auth import store
 from services.auth.passwords import hash_password
 from services.auth.server import school_created_event
+from services.auth.staff_events import record_staff_change
 from services.common import outbox
 from services.common.database import Database
 from services.common.demo import District, demo_id
@@ -48,4 +49,5 @@ def seed_demo(database: Database, district: District, password: str) -> bool:
                         school_id=account.school_id, role=role.value, class_id=class_id,
                     )
                 )
+            record_staff_change(session, person.id, now, was_staff=False)
     return True

@@ -23,6 +23,7 @@ DEFAULT_NAMESPACE = "ezh"
 # Which events each consuming service listens to (binding keys on the topic exchange).
 # Every service but auth keeps the revocation list of access tokens.
 REVOCATIONS = "auth.account.revoked.v1"
+STAFF_CHANGES = "auth.staff.changed.v1"
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "journal": (
         "auth.school.created.v1", REVOCATIONS, "schedule.timetable.published.v1", "schedule.lesson.substituted.v1",
@@ -30,7 +31,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
     "schedule": (REVOCATIONS,),
     "notify": (
-        "auth.school.created.v1", REVOCATIONS, "journal.class.created.v1", "journal.student.changed.v1",
+        "auth.school.created.v1", REVOCATIONS, STAFF_CHANGES, "journal.class.created.v1", "journal.student.changed.v1",
         "journal.mark.created.v1", "journal.mark.updated.v1", "journal.mark.deleted.v1",
         "journal.absence.recorded.v1", "journal.lesson.changed.v1", "journal.final_mark.set.v1",
         "schedule.lesson.substituted.v1", "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1",
@@ -39,7 +40,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "auth.school.created.v1", "journal.class.created.v1", "journal.student.changed.v1",
         "journal.period.changed.v1", "journal.lesson.changed.v1", "journal.mark.created.v1",
         "journal.mark.updated.v1", "journal.mark.deleted.v1", "journal.absence.recorded.v1",
-        "journal.final_mark.set.v1", REVOCATIONS,
+        "journal.final_mark.set.v1", REVOCATIONS, STAFF_CHANGES,
     ),
 }
 

@@ -19,6 +19,7 @@ from services.notify.events import HANDLERS, EventContext, event_handlers
 from services.notify.inbox import Channels
 from services.notify.periodic import PeriodicJobs
 from services.notify.server import NotifyServicer
+from services.notify.staff import STAFF_HANDLERS
 
 
 def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_interval: float = 1.0,
@@ -47,7 +48,7 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         processed=store.processed,
         revoked=store.revoked,
         register=register,
-        handlers=HANDLERS,
+        handlers={**HANDLERS, **STAFF_HANDLERS},
     )
 
 

@@ -86,22 +86,36 @@ def school_directory(session: Session, school_id: str) -> list[Named]:
     people: dict[str, Named] = {}
     classes = {row.id: row for row in session.execute(select(store.school_class)
                                                       .where(store.school_class.c.school_id == school_id))}
-    for row in session.execute(select(store.staff_member).where(store.staff_member.c.school_id == school_id)):
+    staff = {row.person_id: row for row in session.execute(
+        select(store.staff_member).where(store.staff_member.c.school_id == school_id))}
+
+    def staff_label(person_id: str, what: str) -> str:
+        row = staff.get(person_id)
+        return f"{row.full_name} ({what[0].lower()}{what[1:]})" if row is not None and row.full_name else what
+
+    for row in staff.values():
+        if row.blocked:
+            continue
         roles = set(row.roles.split(","))
         label = "Администрация" if roles & {role.value for role in ADMINISTRATION} else "Учитель"
-        people[row.person_id] = Named(row.person_id, label, "administration" if label == "Администрация"
-                                      else "teacher")
+        people[row.person_id] = Named(row.person_id, staff_label(row.person_id, label),
+                                      "administration" if label == "Администрация" else "teacher")
     subjects: dict[str, set[str]] = {}
     for row in session.execute(select(store.class_teaching).where(store.class_teaching.c.school_id == school_id)):
         subjects.setdefault(row.teacher_id, set()).add(row.subject_name)
     for teacher_id, names in subjects.items():
         if teacher_id not in people or people[teacher_id].role == "teacher":
-            people[teacher_id] = Named(teacher_id, "Учитель: " + ", ".join(sorted(names)), "teacher")
+            people[teacher_id] = Named(teacher_id, staff_label(teacher_id, "Учитель: " + ", ".join(sorted(names))),
+                                       "teacher")
     for class_row in classes.values():
         if class_row.class_teacher_id:
             people[class_row.class_teacher_id] = Named(
-                class_row.class_teacher_id, f"Классный руководитель {class_row.name}", "class_teacher",
-                class_row.name)
+                class_row.class_teacher_id,
+                staff_label(class_row.class_teacher_id, f"Классный руководитель {class_row.name}"),
+                "class_teacher", class_row.name)
+    blocked = {person_id for person_id, row in staff.items() if row.blocked}
+    for person_id in blocked:
+        people.pop(person_id, None)
     students = session.execute(select(store.student).where(store.student.c.school_id == school_id,
                                                            store.student.c.status != "departed")).all()
     for row in students:

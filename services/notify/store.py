@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
-    func,
+    false, func,
 )
 
 from services.common.outbox import plumbing_tables
@@ -82,6 +82,10 @@ staff_member = Table(
     Column("person_id", String(36), primary_key=True),
     Column("school_id", String(36), nullable=False, index=True),
     Column("roles", String(300), nullable=False),
+    # From ezh.auth.staff.changed.v1; empty for staff known only from their token.
+    Column("full_name", String(300), nullable=False, server_default=""),
+    Column("blocked", Boolean, nullable=False, server_default=false()),
+    Column("change_time", String(40), nullable=False, server_default=""),
 )
 
 mark_fact = Table(

@@ -26,6 +26,7 @@ from services.auth import rules, store
 from services.auth import seed as auth_seed
 from services.auth.definition import make_definition
 from services.auth.keys import KeyRing
+from services.common import events as envelope
 from services.common.clock import as_utc
 from services.auth.throttling import Throttle
 from services.common.database import Database
@@ -803,3 +804,37 @@ def test_auth_migrations_match_its_tables(stack):
                                       store.metadata)
     database.dispose()
     assert difference == []
+
+
+def _staff_changes(system, person_id: str) -> list[dict]:
+    """The ezh.auth.staff.changed.v1 events auth wrote for a person, oldest first."""
+    with system.database("auth").session() as session:
+        payloads = session.scalars(select(store.outbox.c.payload).where(
+            store.outbox.c.event_type == "ezh.auth.staff.changed.v1").order_by(store.outbox.c.seq)).all()
+    events = [envelope.from_json(payload.encode()) for payload in payloads]
+    return [event.data for event in events if event.data["person_id"] == person_id]
+
+
+def test_a4_staff_changes_are_announced_with_names_roles_and_block_state(system):
+    admin = system.login("admin")
+    assert _staff_changes(system, system.person("director"))[0]["roles"] == [{"role": "director"}]  # the seed
+    assert not _staff_changes(system, system.person("parent"))  # parents and students are not staff
+
+    created = system.stub.CreateStaffMember(auth_pb2.CreateStaffMemberRequest(
+        school_id=system.school1.id, last_name="Кузнецова", first_name="Анна", middle_name="Ильинична",
+        roles=[auth_pb2.RoleGrant(role=role(Role.SUBJECT_TEACHER))]), timeout=10, metadata=as_(admin)).person
+    system.stub.GrantRole(auth_pb2.GrantRoleRequest(person_id=created.id, grant=auth_pb2.RoleGrant(
+        role=role(Role.CLASS_TEACHER), class_id=system.class_9b.id)), timeout=10, metadata=as_(admin))
+    system.stub.WithdrawRole(auth_pb2.WithdrawRoleRequest(person_id=created.id, grant=auth_pb2.RoleGrant(
+        role=role(Role.SUBJECT_TEACHER))), timeout=10, metadata=as_(admin))
+    system.stub.BlockAccount(auth_pb2.BlockAccountRequest(person_id=system.person("teacher3"), reason="уволен"),
+                             timeout=10, metadata=as_(admin))
+
+    first, granted, withdrawn = _staff_changes(system, created.id)
+    assert (first["last_name"], first["first_name"], first["middle_name"]) == ("Кузнецова", "Анна", "Ильинична")
+    assert first["school_id"] == system.school1.id and first["roles"] == [{"role": "subject_teacher"}]
+    assert granted["roles"] == [{"role": "class_teacher", "class_id": system.class_9b.id},
+                                {"role": "subject_teacher"}]
+    assert withdrawn["roles"] == [{"role": "class_teacher", "class_id": system.class_9b.id}]
+    assert first["change_time"] <= granted["change_time"] <= withdrawn["change_time"]
+    assert _staff_changes(system, system.person("teacher3"))[-1]["blocked"] is True

@@ -668,3 +668,25 @@ def test_c1_mark_saved_through_the_gateway_reaches_parent_inbox_and_email(stack,
 def _count(database: Database, table) -> int:
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(table))
+
+
+def test_c2_staff_are_known_by_name_from_auth_before_they_ever_sign_in(notify_stack):
+    """Staff reach notify through ezh.auth.staff.changed.v1: a new deputy director can be written to
+    at once, by name; a blocked staff member leaves the contact lists."""
+    n = notify_stack
+
+    def parents_contacts() -> dict:
+        return {c["person_id"]: c for c in _ok(n.get("parent", "/messages/contacts"))["contacts"]}
+
+    created = _ok(n.send("post", "admin", "/staff", {
+        "last_name": "Орлова", "first_name": "Вера", "middle_name": "Павловна",
+        "roles": [{"role": "deputy_director"}]}), 201)
+    wait_for(lambda: created["id"] in parents_contacts(), what="the new deputy director in the parent's contacts")
+    contacts = parents_contacts()
+    assert contacts[created["id"]]["display_name"] == "Орлова Вера Павловна (администрация)"
+    assert contacts[person("director")]["display_name"] == "Фёдорова Виктория Павловна (администрация)"
+    assert contacts[person("classteacher")]["display_name"] == "Новикова Мария Игоревна (классный руководитель 5А)"
+    _ok(n.send("post", "parent", "/conversations", {"member_ids": [created["id"]], "text": "Здравствуйте!"}), 201)
+
+    _ok(n.send("post", "admin", f"/people/{person('deputy')}/block", {"reason": "уволена"}))
+    wait_for(lambda: person("deputy") not in parents_contacts(), what="the blocked deputy to leave the contacts")
