@@ -25,6 +25,7 @@ const ROUTES = [
   { pattern: /^\/schools$/, screen: "schools" },
   { pattern: /^\/remarks$/, screen: "remarks" },
   { pattern: /^\/timetable$/, screen: "timetable" },
+  { pattern: /^\/timetable\/([\w-]+)$/, screen: "timetable-grid", names: ["timetableId"] },
   { pattern: /^\/exceptions(?:\/([\w-]+))?$/, screen: "exceptions", names: ["periodId"] },
   { pattern: /^\/plan\/([\w-]+)\/([\w-]+)$/, screen: "plan", names: ["classId", "subjectId"] },
   { pattern: /^\/record\/([\w-]+)$/, screen: "record", names: ["studentId"] },

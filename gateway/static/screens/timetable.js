@@ -1,12 +1,16 @@
-// Timetable corrections for the director and deputy director: a teacher's
-// week, and for each lesson a move, a substitute, another room or a
-// cancellation. The schedule service refuses a change that makes a conflict
-// (a teacher, a room or a class twice at once) and says which: shown as is.
-// Below, the weekly timetable made automatically by the solver for a chosen
-// year: its quality, what could not be placed and why, saved as a draft.
+// Timetable corrections for the director and deputy director: a teacher's,
+// a class's or a room's week, and for each lesson a move, a substitute,
+// another room or a cancellation. The schedule service refuses a change that
+// makes a conflict (a teacher, a room or a class twice at once) and says
+// which: shown as is. Below, weekly timetables entered in a grid
+// (timetable-grid.js), and the weekly timetable made automatically by the
+// solver for a chosen year: its quality, what could not be placed and why,
+// saved as a draft.
 import { get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { WORDS, countOf, formatDate, formatDayMonth, formatWeekdayDate, isoDay } from "../i18n.js";
+import { schoolNames } from "../timetable-names.js";
+import { rememberTimetable, rememberedTimetables } from "./timetable-grid.js";
 
 const ACTIONS = { move: "Перенести", substitution: "Заменить учителя", room: "Сменить кабинет", cancellation: "Отменить урок" };
 
@@ -16,27 +20,39 @@ function mondayOf(date) {
   return monday;
 }
 
+const VIEWS = { teacher: ["Учитель", "teachers"], class: ["Класс", "classes"], room: ["Кабинет", "rooms"] };
+
 export async function render(view, context) {
   document.title = "Расписание — Электронный журнал";
   const schoolId = context.me.school.id;
-  let teachers;
-  let rooms;
+  let names;
   try {
-    const [staff, roomPage] = await Promise.all([get("/api/v1/staff?page_size=500"),
-      get(`/api/v1/schedule/schools/${schoolId}/rooms?page_size=200`)]);
-    teachers = staff.people.filter((person) => person.roles.some((grant) => grant.role === "subject_teacher"));
-    rooms = roomPage.rooms;
+    names = await schoolNames(schoolId);
   } catch (error) {
     show(view, heading("Расписание"), failure(error));
     return null;
   }
-  const picker = h("select", { id: "timetable-teacher" }, teachers.map((person) => h("option", { value: person.id }, person.full_name)));
+  const teachers = [...names.teachers].map(([id, full_name]) => ({ id, full_name }));
+  const rooms = [...names.rooms.values()];
+  const options = {
+    teacher: teachers.map((person) => [person.id, person.full_name]),
+    class: [...names.classes],
+    room: rooms.map((room) => [room.id, `${room.name} (${room.capacity} мест)`]),
+  };
+  const kind = h("select", { id: "timetable-kind" }, Object.entries(VIEWS).map(([value, [text]]) => h("option", { value }, text)));
+  const pickerLabel = h("label", { for: "timetable-object" }, VIEWS.teacher[0]);
+  const picker = h("select", { id: "timetable-object" });
+  const fillPicker = () => {
+    pickerLabel.textContent = VIEWS[kind.value][0];
+    picker.replaceChildren(...options[kind.value].map(([value, text]) => h("option", { value }, text)));
+  };
   const week = h("div", {});
   let monday = mondayOf(new Date());
   const draw = async () => {
+    if (!picker.value) { week.replaceChildren(h("p", { class: "muted" }, "Выбрать не из чего.")); return; }
     let lessons;
     try {
-      lessons = (await get(`/api/v1/schedule/schools/${schoolId}/weeks/teachers/${picker.value}?date=${isoDay(monday)}`)).lessons;
+      lessons = (await get(`/api/v1/schedule/schools/${schoolId}/weeks/${VIEWS[kind.value][1]}/${picker.value}?date=${isoDay(monday)}`)).lessons;
     } catch (error) {
       week.replaceChildren(failure(error));
       return;
@@ -60,12 +76,47 @@ export async function render(view, context) {
         h("button", { type: "button", onclick: () => { monday.setDate(monday.getDate() + 7); draw(); } }, "Следующая →")),
       h("ol", { class: "days timetable" }, days));
   };
+  kind.addEventListener("change", () => { fillPicker(); draw(); });
   picker.addEventListener("change", draw);
+  fillPicker();
   show(view, heading("Расписание: изменения на неделю"),
-    h("div", { class: "narrow" }, h("label", { for: "timetable-teacher" }, "Учитель"), picker), week,
-    generator(schoolId, teachers));
-  if (teachers.length) await draw();
+    h("div", { class: "narrow" }, h("label", { for: "timetable-kind" }, "Показать неделю"), kind, pickerLabel, picker), week,
+    weeklySection(schoolId), generator(schoolId, teachers));
+  await draw();
   return null;
+}
+
+// Weekly timetables: a new one from scratch, or one opened before on this device.
+function weeklySection(schoolId) {
+  const section = h("section", { class: "weekly", "aria-labelledby": "weekly-title" },
+    h("h3", { id: "weekly-title" }, "Недельное расписание в сетке"));
+  const known = rememberedTimetables(schoolId);
+  if (known.length) {
+    section.append(h("ul", { class: "links" }, known.map((item) => h("li", {}, h("a", { href: `#/timetable/${item.id}` }, item.name)))));
+  }
+  const body = h("div", { class: "narrow" });
+  section.append(body);
+  get(`/api/v1/schedule/schools/${schoolId}/years`).then(({ academic_years: years }) => {
+    if (!years.length) { show(body, h("p", { class: "muted" }, "Учебных лет пока нет: сначала заведите учебный год.")); return; }
+    const chosen = currentYear(years, isoDay(new Date()));
+    const year = h("select", { id: "weekly-year" }, years.map((item) => h("option", { value: item.id, selected: item.id === chosen.id },
+      `${item.name} (${formatDate(item.start_date)} — ${formatDate(item.end_date)})`)));
+    const name = h("input", { id: "weekly-name", maxlength: "200", value: `Расписание ${chosen.name}` });
+    const alert = h("p", { class: "error", role: "alert" });
+    const create = h("button", { type: "button" }, "Начать новое расписание");
+    create.addEventListener("click", async () => {
+      if (!name.value.trim()) { alert.textContent = "Поле «Название»: обязательное поле"; return; }
+      try {
+        const timetable = await post(`/api/v1/schedule/schools/${schoolId}/timetables`,
+          { academic_year_id: year.value, name: name.value.trim() });
+        rememberTimetable(schoolId, timetable.id, timetable.name);
+        location.hash = `#/timetable/${timetable.id}`;
+      } catch (error) { alert.textContent = error.message; }
+    });
+    show(body, h("p", { class: "muted" }, "Пустой черновик: уроки вносятся в сетку по классам, учителям или кабинетам."),
+      h("label", { for: "weekly-year" }, "Учебный год"), year, h("label", { for: "weekly-name" }, "Название"), name, create, alert);
+  }).catch((error) => show(body, failure(error)));
+  return section;
 }
 
 const SOLVER_STATUS = {
@@ -158,7 +209,9 @@ function outcome(generated, { schoolId, yearId, teachers }) {
           return row;
         }),
       });
-      saved.textContent = `Сохранено как черновик «${name}»: ${countOf(entries.length, WORDS.lesson)} в неделю`;
+      rememberTimetable(schoolId, timetable.id, name);
+      saved.replaceChildren(`Сохранено как черновик «${name}»: ${countOf(entries.length, WORDS.lesson)} в неделю. `,
+        h("a", { href: `#/timetable/${timetable.id}` }, "Открыть в сетке"));
     } catch (error) {
       alert.textContent = error.message;
       save.disabled = false;

@@ -1,0 +1,106 @@
+"""The deputy director enters a weekly timetable in the grid (S1): by class, teacher and room, with conflicts named."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.demo_ids import DISTRICT
+
+pytestmark = pytest.mark.embedded
+
+
+def test_s1_deputy_sees_the_published_week_of_a_room_and_of_a_class(client):
+    client.sign_in("deputy")
+    page = client.page
+    page.get_by_role("link", name="Расписание").click()
+    page.get_by_label("Показать неделю").select_option(label="Кабинет")
+    page.locator("#timetable-object").select_option(label="201 (28 мест)")  # the lab: biology and physics
+    page.get_by_role("button", name="Следующая →").click()
+    page.locator("ol.timetable").filter(has_text="Биология").wait_for()
+    assert "каб. 201" in page.locator("ol.timetable").inner_text()
+    page.get_by_label("Показать неделю").select_option(label="Класс")
+    page.locator("#timetable-object").select_option(label="9Б")
+    page.locator("ol.timetable li.day").first.filter(has_text="9Б, Физика").wait_for()
+    client.check_accessibility()
+
+
+def test_s1_deputy_enters_a_week_in_the_grid_and_meets_a_busy_teacher(client):
+    teacher = DISTRICT.account("teacher").person.full_name  # mathematics in 5А and 9Б
+    client.sign_in("deputy")
+    page = client.page
+    page.get_by_role("link", name="Расписание").click()
+    weekly = page.get_by_role("region", name="Недельное расписание в сетке")
+    weekly.get_by_label("Название").fill("Новое расписание на год")
+    weekly.get_by_role("button", name="Начать новое расписание").click()
+    page.get_by_role("heading", name="Недельное расписание «Новое расписание на год»").wait_for()
+    grid = page.locator("table.timetable-grid")
+    kind, shown = page.locator("#grid-kind"), page.locator("#grid-object")
+    shown.select_option(label="5А")
+
+    def cell(day: int, slot: int):
+        return grid.locator(f'td[data-day="{day}"][data-slot="{slot}"]')
+
+    # An empty cell of 5А's week takes a lesson; the teacher who teaches 5А mathematics is suggested.
+    page.get_by_role("button", name="Добавить урок: понедельник, 1-й урок").click()
+    form = page.get_by_role("form", name="Новый урок")
+    assert form.get_by_label("Класс").locator("option:checked").inner_text() == "5А"
+    form.get_by_label("Предмет").select_option(label="Математика")
+    assert form.get_by_label("Учитель").locator("option:checked").inner_text() == teacher
+    form.get_by_label("Кабинет").select_option(label="101 (30 мест)")
+    form.get_by_role("button", name="Добавить урок").click()
+    page.get_by_role("status").filter(has_text="Урок добавлен: 5А, Математика, понедельник, 1-й урок").wait_for()
+    assert "Математика" in cell(1, 1).inner_text() and teacher in cell(1, 1).inner_text()
+
+    # The same teacher in 9Б at the same time: named before saving, refused by the service, shown by the cell.
+    shown.select_option(label="9Б")
+    page.get_by_role("button", name="Добавить урок: понедельник, 1-й урок").click()
+    form = page.get_by_role("form", name="Новый урок")
+    form.get_by_label("Предмет").select_option(label="Математика")
+    form.get_by_label("Кабинет").select_option(label="102 (30 мест)")
+    assert f"учитель {teacher} в это время ведёт урок: 5А, Математика" in form.locator("#lesson-warnings").inner_text()
+    form.get_by_role("button", name="Добавить урок").click()
+    conflict = cell(1, 1).get_by_role("alert")
+    conflict.wait_for()
+    assert f"Учитель {teacher} в одно время ведёт два урока" in conflict.inner_text()
+    assert "в одно время ведёт два урока" in form.get_by_role("alert").inner_text()
+    assert "Математика" not in cell(1, 1).inner_text().replace(conflict.inner_text(), "")
+    client.check_accessibility()
+    client.screenshot("timetable-grid-conflict")
+
+    # Another slot resolves it, without reloading the page.
+    form.get_by_label("Урок", exact=True).select_option(label="2-й урок (09:25)")
+    assert not form.locator("#lesson-warnings").inner_text()
+    form.get_by_role("button", name="Добавить урок").click()
+    page.get_by_role("status").filter(has_text="Урок добавлен: 9Б, Математика, понедельник, 2-й урок").wait_for()
+    assert cell(1, 1).get_by_role("alert").count() == 0
+    assert "Математика" in cell(1, 2).inner_text()
+
+    # The teacher's week and the room's week show it.
+    kind.select_option(label="Учитель")
+    shown.select_option(label=teacher)
+    cell(1, 2).filter(has_text="9Б, Математика").wait_for()
+    assert "5А, Математика" in cell(1, 1).inner_text()
+    kind.select_option(label="Кабинет")
+    shown.select_option(label="102 (30 мест)")
+    cell(1, 2).filter(has_text="9Б, Математика").wait_for()
+    assert cell(1, 1).locator(".entry").count() == 0
+    client.check_accessibility()
+    client.screenshot("timetable-grid-room")
+
+    # Moved to Tuesday and then removed; the grid stays as saved after a reload.
+    page.get_by_role("button", name="Перенести: 9Б, Математика, понедельник, 2-й урок").click()
+    form = page.get_by_role("form", name=re.compile("^Перенести урок"))
+    form.get_by_label("День").select_option(label="вторник")
+    form.get_by_role("button", name="Перенести").click()
+    page.get_by_role("status").filter(has_text="Урок перенесён: 9Б, Математика, вторник, 2-й урок").wait_for()
+    assert cell(1, 2).locator(".entry").count() == 0 and "9Б, Математика" in cell(2, 2).inner_text()
+    page.reload()
+    page.locator("#grid-object").select_option(label="9Б")
+    cell(2, 2).filter(has_text="Математика").wait_for()
+    page.get_by_role("button", name="Убрать: 9Б, Математика, вторник, 2-й урок").click()
+    page.get_by_role("status").filter(has_text="Урок убран: 9Б, Математика, вторник, 2-й урок").wait_for()
+    assert cell(2, 2).locator(".entry").count() == 0
+    page.locator("#grid-object").select_option(label="5А")
+    cell(1, 1).filter(has_text="Математика").wait_for()
+    client.screenshot("timetable-grid-class")
