@@ -1,15 +1,28 @@
 """The idempotent consumer: each event's effect is applied once.
 
-The handler runs in a transaction that also records the event id in the
-`processed_event` table; the message is acked only after that commit.  A
-redelivered event finds its id recorded and is acked with no effect.  A
-handler that fails is retried (the message goes back to the queue with an
-attempt count) and, after `max_attempts`, is moved to the service's
-dead-letter queue; the consumer goes on with the next message.
+Messages are handled in batches: the consumer takes up to `batch_size`
+messages (or as many as are waiting at once) and applies them in arrival
+order in ONE database transaction, each inside its own SAVEPOINT that also
+records the event id in the `processed_event` table.  The batch's messages
+are acked only after that commit.
+
+* A redelivered event finds its id recorded (an IntegrityError on the
+  processed-event row): its savepoint is rolled back and it is acked with no
+  effect.
+* A handler that fails has its savepoint rolled back; the others of the batch
+  still commit.  After the commit the failed message is retried (it goes back
+  to the queue with an attempt count) and, after `max_attempts`, moved to the
+  service's dead-letter queue.
+* A consumer that dies before the commit has acked nothing: the broker
+  delivers the whole batch again, and it is applied once.
+* If the commit itself fails, the batch is handled again one event per
+  transaction, so one bad event cannot hold the others back.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +30,7 @@ from collections.abc import Callable
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,13 +45,31 @@ Handler = Callable[[Session, envelope.Event], None]
 ATTEMPTS_HEADER = "x-ezh-attempts"
 ERROR_HEADER = "x-ezh-last-error"
 
+DEFAULT_BATCH_SIZE = 100
+# How long the consumer waits for one more message while filling a batch, and
+# for the whole batch at most: a batch holds what is waiting, not what may come.
+NEXT_MESSAGE_WAIT_SECONDS = 0.002
+BATCH_FILL_SECONDS = 0.05
+
+HANDLED, DUPLICATE, FAILED = "handled", "duplicate", "failed"
+
 
 class _Duplicate(Exception):
     pass
 
 
+@dataclasses.dataclass
+class _Delivery:
+    """One message of a batch, its event and what became of it."""
+
+    message: object
+    event: envelope.Event
+    outcome: str = ""
+    error: Exception | None = None
+
+
 class EventConsumer(ConsumerMixin):
-    """Consumes one service's queue and applies its handlers once per event."""
+    """Consumes one service's queue and applies its handlers once per event, in batches."""
 
     def __init__(
         self,
@@ -51,7 +82,10 @@ class EventConsumer(ConsumerMixin):
         *,
         retry_delay: float = 0.2,
         metrics=None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
         self.service = service
         self.database = database
         self.processed = processed_table
@@ -60,8 +94,10 @@ class EventConsumer(ConsumerMixin):
         self.handlers = handlers
         self.retry_delay = retry_delay
         self.metrics = metrics
+        self.batch_size = batch_size
         self.connection = connect()
         self.consumer_name = topology.queue_name(service)
+        self._received: list = []
 
     # kombu.mixins.ConsumerMixin -------------------------------------------
     def get_consumers(self, Consumer, channel):
@@ -69,8 +105,8 @@ class EventConsumer(ConsumerMixin):
         return [
             Consumer(
                 queues=self.topology.queues(self.service),
-                on_message=self.on_message,
-                prefetch_count=10,
+                on_message=self._received.append,
+                prefetch_count=self.batch_size,
                 accept=[envelope.CONTENT_TYPE],
             )
         ]
@@ -78,71 +114,151 @@ class EventConsumer(ConsumerMixin):
     def on_connection_error(self, exc, interval):
         log.warning("%s consumer: bus unavailable, retrying in %.1fs: %s", self.service, interval, exc)
 
+    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+        """Like ConsumerMixin.consume, but each wake-up handles a batch of messages."""
+        # Unacked messages of a lost channel are delivered again by the broker.
+        self._received.clear()
+        with self.consumer_context(**kwargs) as (connection, _channel, _consumers):
+            while not self.should_stop:
+                self.on_iteration()
+                # Messages may have arrived while the last batch republished
+                # (a publish with confirms reads the connection): those first.
+                if not self._received:
+                    try:
+                        connection.drain_events(timeout=safety_interval)
+                    except socket.timeout:
+                        connection.heartbeat_check()
+                        continue
+                    except OSError:
+                        if self.should_stop:
+                            break
+                        raise
+                self._fill_batch(connection)
+                batch = self._received[: self.batch_size]
+                del self._received[: len(batch)]
+                if batch:
+                    self.handle_batch(batch)
+                yield
+
+    def _fill_batch(self, connection) -> None:
+        """Take the messages already waiting, up to a full batch."""
+        deadline = time.monotonic() + BATCH_FILL_SECONDS
+        while len(self._received) < self.batch_size and time.monotonic() < deadline:
+            try:
+                connection.drain_events(timeout=NEXT_MESSAGE_WAIT_SECONDS)
+            except socket.timeout:
+                return
+
     # handling ---------------------------------------------------------------
     def on_message(self, message) -> None:
-        try:
-            event = envelope.from_json(message.body)
-        except envelope.MalformedEvent as error:
-            self._dead_letter(message, str(error))
-            self._count("malformed", "dead_lettered")
+        """Handle one message on its own (a batch of one)."""
+        self.handle_batch([message])
+
+    def handle_batch(self, messages: list) -> None:
+        """Apply the messages' events in one transaction, then ack, retry or dead-letter each."""
+        deliveries = []
+        for message in messages:
+            try:
+                deliveries.append(_Delivery(message, envelope.from_json(message.body)))
+            except envelope.MalformedEvent as error:
+                self._dead_letter(message, str(error))
+                self._count("malformed", "dead_lettered")
+        if not deliveries:
             return
+        try:
+            self._apply_together(deliveries)
+        except Exception as error:  # noqa: BLE001 - the batch is tried again one event at a time
+            log.warning("%s: a batch of %d events failed to commit (%r); handling them one by one",
+                        self.consumer_name, len(deliveries), error)
+            for delivery in deliveries:
+                self._apply_alone(delivery)
+        self._settle(deliveries)
+
+    def _apply_together(self, deliveries: list[_Delivery]) -> None:
+        with self.database.transaction() as session:
+            _begin_writing(session)
+            for delivery in deliveries:
+                self._apply_in_savepoint(session, delivery)
+
+    def _apply_alone(self, delivery: _Delivery) -> None:
+        try:
+            with self.database.transaction() as session:
+                _begin_writing(session)
+                self._apply_in_savepoint(session, delivery)
+        except Exception as error:  # noqa: BLE001 - retried, then dead-lettered
+            delivery.outcome, delivery.error = FAILED, error
+
+    def _apply_in_savepoint(self, session: Session, delivery: _Delivery) -> None:
+        event = delivery.event
         with tracer(__name__).start_as_current_span(
             f"consume {event.type}",
             context=context_from_traceparent(event.traceparent),
             kind=SpanKind.CONSUMER,
             attributes={"messaging.destination.name": self.consumer_name, "messaging.message.id": event.id},
         ):
-            self._handle(message, event)
+            try:
+                with session.begin_nested():
+                    self.apply(session, event, self.handlers.get(event.type))
+            except _Duplicate:
+                delivery.outcome, delivery.error = DUPLICATE, None
+            except Exception as error:  # noqa: BLE001 - only this event's savepoint is rolled back
+                delivery.outcome, delivery.error = FAILED, error
+            else:
+                delivery.outcome, delivery.error = HANDLED, None
 
-    def _handle(self, message, event: envelope.Event) -> None:
-        handler = self.handlers.get(event.type)
+    def apply(self, session: Session, event: envelope.Event, handler: Handler | None) -> None:
+        """Record the event id and apply the handler (inside the caller's savepoint)."""
         try:
-            self.apply(event, handler)
-        except _Duplicate:
-            log.info("%s: event %s already handled", self.consumer_name, event.id)
-            self._count(event.type, "duplicate")
-        except Exception as error:  # noqa: BLE001 - counted, retried, then dead-lettered
-            log.warning("%s: handling %s %s failed: %r", self.consumer_name, event.type, event.id, error)
-            outcome = self._retry_or_dead_letter(message, error)
-            self._count(event.type, outcome)
-            return
-        else:
-            log.info("%s: handled %s %s", self.consumer_name, event.type, event.id)
-            self._count(event.type, "handled")
-        message.ack()
+            session.execute(
+                self.processed.insert().values(consumer=self.consumer_name, event_id=event.id, event_type=event.type)
+            )
+        except IntegrityError:
+            raise _Duplicate() from None
+        if handler is not None:
+            handler(session, event)
+
+    def _settle(self, deliveries: list[_Delivery]) -> None:
+        """After the commit: ack what was applied or known, then retry or dead-letter what failed."""
+        failed = []
+        for delivery in deliveries:
+            event = delivery.event
+            if delivery.outcome == FAILED:
+                log.warning("%s: handling %s %s failed: %r", self.consumer_name, event.type, event.id, delivery.error)
+                failed.append(delivery)
+                continue
+            if delivery.outcome == DUPLICATE:
+                log.info("%s: event %s already handled", self.consumer_name, event.id)
+            else:
+                log.info("%s: handled %s %s", self.consumer_name, event.type, event.id)
+            delivery.message.ack()
+            self._count(event.type, delivery.outcome)
+        if failed:
+            attempts = [self._attempts(delivery.message) for delivery in failed]
+            if any(count < self.topology.max_attempts for count in attempts):
+                time.sleep(min(self.retry_delay * 2 ** (max(attempts) - 1), 5.0))
+            for delivery, count in zip(failed, attempts):
+                outcome = self._retry_or_dead_letter(delivery.message, delivery.error, count)
+                self._count(delivery.event.type, outcome)
 
     def _count(self, event_type: str, outcome: str) -> None:
         if self.metrics is not None:
             self.metrics.observe_event(event_type, outcome)
 
-    def apply(self, event: envelope.Event, handler: Handler | None) -> None:
-        """Record the event id and apply the handler in one transaction."""
-        with self.database.transaction() as session:
-            try:
-                session.execute(
-                    self.processed.insert().values(
-                        consumer=self.consumer_name, event_id=event.id, event_type=event.type
-                    )
-                )
-            except IntegrityError:
-                raise _Duplicate() from None
-            if handler is not None:
-                handler(session, event)
+    @staticmethod
+    def _attempts(message) -> int:
+        return int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
 
-    def _retry_or_dead_letter(self, message, error: Exception) -> str:
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+    def _retry_or_dead_letter(self, message, error: Exception, attempts: int) -> str:
+        reason = f"{type(error).__name__}: {error}"
         if attempts >= self.topology.max_attempts:
-            self._dead_letter(message, f"{type(error).__name__}: {error}", attempts)
+            self._dead_letter(message, reason, attempts)
             return "dead_lettered"
-        time.sleep(min(self.retry_delay * 2 ** (attempts - 1), 5.0))
-        self._republish(
-            message, self.topology.retry_exchange, self.consumer_name, attempts, f"{type(error).__name__}: {error}"
-        )
+        self._republish(message, self.topology.retry_exchange, self.consumer_name, attempts, reason)
         message.ack()
         return "retried"
 
     def _dead_letter(self, message, reason: str, attempts: int | None = None) -> None:
-        attempts = attempts or int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        attempts = attempts or self._attempts(message)
         log.error("%s: message moved to %s: %s", self.consumer_name, self.topology.dead_queue_name(self.service), reason)
         self._republish(message, self.topology.dead_exchange, self.consumer_name, attempts, reason)
         message.ack()
@@ -173,3 +289,16 @@ class EventConsumer(ConsumerMixin):
     def _stop_when(self, stop: threading.Event) -> None:
         stop.wait()
         self.should_stop = True
+
+
+def _begin_writing(session: Session) -> None:
+    """On SQLite, open the transaction explicitly, taking the write lock at once.
+
+    pysqlite opens a transaction only before an INSERT/UPDATE/DELETE, so a
+    batch beginning with SAVEPOINT would run outside any transaction and the
+    release of that first savepoint would commit it.  BEGIN IMMEDIATE makes
+    the savepoints nest in one transaction and waits (busy timeout) for the
+    write lock instead of failing to upgrade a read lock later.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))

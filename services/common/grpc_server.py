@@ -159,6 +159,7 @@ class ServiceRuntime:
                 self.connect_bus,
                 handlers,
                 metrics=self.metrics,
+                batch_size=settings.consumer_batch_size,
             )
             if handlers
             else None
