@@ -2,7 +2,9 @@
 
 `record(session, event)` adds the row inside the caller's transaction, so the
 change and its event commit together or not at all.  `OutboxRelay` publishes
-pending rows in order with publisher confirms and stamps them sent; when the
+pending rows in order, a batch at a time, waits once for the broker's
+publisher confirms of the whole batch and stamps the confirmed rows sent in
+one transaction; when the
 broker is away it keeps the rows and retries with backoff.  A row is never
 deleted before it is confirmed, so a crash between publishing and stamping
 means the event goes out again: consumers are idempotent (see consumer.py).
@@ -11,8 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import socket
 import threading
+import time
 
+import amqp
+import amqp.exceptions
 from kombu import Connection, Producer
 from sqlalchemy import (
     Column, DateTime, Index, Integer, MetaData, String, Table, Text, func, select, update,
@@ -84,6 +90,104 @@ def pending_count(database: Database, table: Table) -> int:
         return session.scalar(select(func.count()).select_from(table).where(table.c.sent_time.is_(None)))
 
 
+class PublishFailed(Exception):
+    """Publishing a batch failed after the broker had taken its first `confirmed` messages."""
+
+    def __init__(self, cause: Exception, confirmed: int) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.confirmed = confirmed
+
+
+class BatchConfirms:
+    """RabbitMQ publisher confirms awaited once per batch (py-amqp).
+
+    With `confirm_publish` py-amqp waits for the broker's ack after every
+    publish, a round trip per message.  Here the channel's publishes do not
+    wait; the relay publishes a whole batch and then waits for the acks of
+    all of it (the broker acks in order, often many at once with
+    `multiple`).  Delivery tags count the channel's publishes from 1.
+    """
+
+    def __init__(self, channel) -> None:
+        self.channel = channel
+        channel.confirm_select()
+        channel._confirm_selected = True
+        self.next_tag = 1
+        self._acked_through = 0  # every tag up to this one is acked
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
+        self._nacked_through = 0
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        original = channel._basic_publish
+
+        def counted_publish(*args, **kwargs):
+            result = original(*args, **kwargs)
+            self.next_tag += 1
+            return result
+
+        channel.basic_publish = counted_publish
+
+    @classmethod
+    def for_channel(cls, channel) -> BatchConfirms | None:
+        """Batch confirms on a py-amqp channel whose connection asks for confirms, else None."""
+        connection = getattr(channel, "connection", None)
+        if isinstance(channel, amqp.Channel) and getattr(connection, "confirm_publish", False):
+            return cls(channel)
+        return None
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self._acked_through = max(self._acked_through, delivery_tag)
+        else:
+            self._acked.add(delivery_tag)
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self._nacked_through = max(self._nacked_through, delivery_tag)
+        else:
+            self._nacked.add(delivery_tag)
+
+    def _is_acked(self, tag: int) -> bool:
+        return tag <= self._acked_through or tag in self._acked
+
+    def _is_nacked(self, tag: int) -> bool:
+        return tag <= self._nacked_through or tag in self._nacked
+
+    def taken(self, first_tag: int, count: int) -> int:
+        """How many of the `count` messages from `first_tag` on are acked, counting from the first."""
+        taken = 0
+        while taken < count and self._is_acked(first_tag + taken) and not self._is_nacked(first_tag + taken):
+            taken += 1
+        return taken
+
+    def wait(self, first_tag: int, count: int, timeout: float) -> int:
+        """Wait until the broker has answered for all `count` messages; returns how many it took.
+
+        Raises PublishFailed when the broker refuses one (nack) or does not
+        answer within `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        tags = range(first_tag, first_tag + count)
+        while not all(self._is_acked(tag) or self._is_nacked(tag) for tag in tags):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishFailed(TimeoutError(f"no publisher confirm within {timeout:.0f}s"),
+                                    self.taken(first_tag, count))
+            try:
+                self.channel.connection.drain_events(timeout=remaining)
+            except socket.timeout:
+                continue
+        taken = self.taken(first_tag, count)
+        if taken < count:
+            raise PublishFailed(amqp.exceptions.MessageNacked(f"the broker refused message {taken + 1} of {count}"),
+                                taken)
+        # Forget the answers of this batch.
+        self._acked = {tag for tag in self._acked if tag >= first_tag + count}
+        return taken
+
+
 class OutboxRelay:
     """Publishes a service's pending outbox rows to the bus."""
 
@@ -97,6 +201,7 @@ class OutboxRelay:
         batch_size: int = 100,
         interval: float = 0.5,
         max_backoff: float = 30.0,
+        confirm_timeout: float = 30.0,
     ) -> None:
         self.database = database
         self.table = table
@@ -107,6 +212,8 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self._connection: Connection | None = None
         self._producer: Producer | None = None
+        self._confirms: BatchConfirms | None = None
+        self.confirm_timeout = confirm_timeout
         self._wake = threading.Event()
 
     def wake(self) -> None:
@@ -120,6 +227,7 @@ class OutboxRelay:
             self.topology.declare(connection.default_channel)
             self._connection = connection
             self._producer = Producer(connection.default_channel, exchange=self.topology.events_exchange)
+            self._confirms = BatchConfirms.for_channel(self._producer.channel)
         return self._producer
 
     def _drop_connection(self) -> None:
@@ -130,12 +238,16 @@ class OutboxRelay:
                 pass
         self._connection = None
         self._producer = None
+        self._confirms = None
 
     def publish_pending(self) -> int:
         """Publish one batch of pending rows in order; returns how many went out.
 
-        Raises if the bus refuses: the failed row and the rows after it stay
-        pending, with the error recorded on the failed row.
+        The batch is published, its confirms awaited together, and the rows
+        the broker confirmed are stamped sent in the same transaction that
+        selected them.  Raises if the bus refuses: the first row not
+        confirmed and the rows after it stay pending, with the error recorded
+        on that row.
         """
         table = self.table
         failure: Exception | None = None
@@ -150,25 +262,42 @@ class OutboxRelay:
                 # Several relay replicas never publish the same row at once.
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()
-            published: list[int] = []
+            confirmed = 0
             try:
                 if rows:
-                    producer = self._ensure_producer()
-                for row in rows:
-                    self._publish(producer, row)
-                    published.append(row.seq)
-            except Exception as error:  # noqa: BLE001 - recorded on the row, raised below
-                failure = error
+                    confirmed = self._publish_confirmed(rows)
+            except PublishFailed as error:
+                failure, confirmed = error.cause, error.confirmed
+            if failure is not None:
                 self._drop_connection()
                 session.execute(
                     update(table)
-                    .where(table.c.seq == rows[len(published)].seq)
-                    .values(attempts=table.c.attempts + 1, last_error=str(error)[:2000])
+                    .where(table.c.seq == rows[confirmed].seq)
+                    .values(attempts=table.c.attempts + 1, last_error=str(failure)[:2000])
                 )
-            self._stamp_sent(session, published)
+            self._stamp_sent(session, [row.seq for row in rows[:confirmed]])
         if failure is not None:
             raise failure
-        return len(published)
+        return confirmed
+
+    def _publish_confirmed(self, rows) -> int:
+        """Publish the rows; how many of them, from the first, the broker has taken."""
+        handed, first_tag = 0, 0
+        try:
+            producer = self._ensure_producer()
+            confirms = self._confirms
+            first_tag = confirms.next_tag if confirms is not None else 0
+            for row in rows:
+                self._publish(producer, row)
+                handed += 1
+            if confirms is None:  # the transport takes each message before publish returns
+                return handed
+            return confirms.wait(first_tag, handed, timeout=self.confirm_timeout)
+        except PublishFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - raised with what was taken
+            taken = handed if self._confirms is None else self._confirms.taken(first_tag, handed)
+            raise PublishFailed(error, taken) from error
 
     def _publish(self, producer: Producer, row) -> None:
         producer.publish(
