@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.common.clock import utc_now
 from services.common.events import Event
-from services.reports import store
+from services.reports import mark_totals, store
 
 summary = store.school_summary
 
@@ -55,12 +55,13 @@ def _note_progress(session: Session, event: Event) -> None:
     }))
 
 
-def _upsert(session: Session, table: Table, key: dict, values: dict, *, newer) -> None:
-    """Insert the row, or replace it where `newer(table, excluded)` holds (the event is the newer)."""
+def _upsert(session: Session, table: Table, key: dict, values: dict, *, newer) -> bool:
+    """Insert the row, or replace it where `newer(table, excluded)` holds (the event is the newer); whether it did."""
     statement = _insert(session, table).values(**key, **values)
-    session.execute(statement.on_conflict_do_update(
+    result = session.execute(statement.on_conflict_do_update(
         index_elements=[table.c[name] for name in key], set_={name: statement.excluded[name] for name in values},
         where=newer(table, statement.excluded)))
+    return result.rowcount != 0
 
 
 def _newer_in_time(table: Table, excluded):
@@ -134,6 +135,7 @@ def on_period_changed(session: Session, event: Event) -> None:
                   number=data.number, start_date=_day(data.start_date), end_date=_day(data.end_date),
                   deadline=_day(data.deadline))
     _upsert(session, store.period, {"period_id": data.period_id}, values, newer=lambda table, excluded: None)
+    mark_totals.recompute_period(session, data.period_id)
 
 
 @tracked
@@ -163,8 +165,13 @@ def _mark_values(data: journal_events.MarkData, event: Event, deleted: bool) -> 
 def _on_mark(message_class, deleted: bool):
     def handler(session: Session, event: Event) -> None:
         data = event.data_as(message_class).mark
-        _upsert(session, store.mark, {"mark_id": data.mark_id}, _mark_values(data, event, deleted),
-                newer=_newer_in_time)
+        table = store.mark
+        before = session.execute(select(table.c.school_id, table.c.student_id, table.c.subject_id)
+                                 .where(table.c.mark_id == data.mark_id)).first()
+        if _upsert(session, table, {"mark_id": data.mark_id}, _mark_values(data, event, deleted), newer=_newer_in_time):
+            if before is not None and tuple(before) != (data.school_id, data.student_id, data.subject_id):
+                mark_totals.recompute_pairs(session, before.school_id, [(before.student_id, before.subject_id)])
+            mark_totals.recompute_pairs(session, data.school_id, [(data.student_id, data.subject_id)])
 
     handler.__name__ = f"on_{message_class.__name__}"
     return tracked(handler)

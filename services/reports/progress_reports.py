@@ -11,7 +11,7 @@ from services.journal.rules.results import STANDING_TITLES, StudentStanding, cla
 from services.reports import queries
 from services.reports.documents import Chart, Document, Table
 from services.reports.rules.attendance import j5_missed_by_student, j5_missed_by_week
-from services.reports.rules.progress import r1_counted_mark, r1_counted_mark_of_groups, r1_threes_and_twos
+from services.reports.rules.progress import r1_counted_mark, r1_counted_mark_of_sums, r1_threes_and_twos
 from services.reports.rules.spans import Span
 
 STANDINGS = list(StudentStanding)
@@ -24,17 +24,17 @@ SUMMARY_COLUMNS = ["Отметок", "«5»", "«4»", "«3»", "«2»", "н/а"
 def counted_marks(data: queries.SchoolData) -> dict[str, dict[str, FinalMarkValue]]:
     """Each student's counted mark per subject (R1: the final mark, else the rounded average)."""
     result: dict[str, dict[str, FinalMarkValue]] = defaultdict(dict)
-    groups = data.mark_groups
-    pairs = set(data.marks_by_pair if groups is None else groups) | set(data.final_marks)
+    sums = data.mark_sums
+    pairs = set(data.marks_by_pair if sums is None else sums) | set(data.final_marks)
     for student_id, subject_id in pairs:
         if student_id not in data.students:
             continue
         final = data.final_marks.get((student_id, subject_id))
         final_text = final.value if final is not None else None
-        if groups is None:
+        if sums is None:
             counted = r1_counted_mark(final_text, data.marks_of(student_id, subject_id))
         else:
-            counted = r1_counted_mark_of_groups(final_text, groups.get((student_id, subject_id), ()))
+            counted = r1_counted_mark_of_sums(final_text, sums.get((student_id, subject_id)))
         if counted is not None:
             result[student_id][subject_id] = counted.value
     return result

@@ -14,7 +14,7 @@ from services.journal.rules.marks import Mark, WorkType
 from services.journal.rules.periods import PeriodKind, period_title
 from services.reports import store
 from services.reports.rules.attendance import AbsenceFact
-from services.reports.rules.progress import MarkGroup
+from services.reports.rules.progress import MarkGroup, MarkSums, r1_mark_sums
 from services.reports.rules.spans import Span
 
 
@@ -156,8 +156,8 @@ class SchoolData:
     absences: list[tuple[AbsenceFact, object]] = field(default_factory=list)
     lessons: list = field(default_factory=list)
     teachers: dict[tuple[str, str], str] = field(default_factory=dict)  # (class, subject) -> teacher
-    # (student, subject) -> counted groups of marks, when loaded by `load_results` instead of `marks`
-    mark_groups: dict[tuple[str, str], list[MarkGroup]] | None = None
+    # (student, subject) -> the sums of their marks, when loaded by `load_results` instead of `marks`
+    mark_sums: dict[tuple[str, str], MarkSums] | None = None
 
     def marks_of(self, student_id: str, subject_id: str) -> list[Mark]:
         return [row.mark for row in self.marks_by_pair.get((student_id, subject_id), ()) if row.mark is not None]
@@ -214,29 +214,58 @@ def _without_final_mark(m, span: Span) -> list:
                                                     f.c.period_id == span.period_id))]
 
 
-def load_results(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None, *,
-                 absences: bool = False) -> SchoolData:
-    """What results need of a school in the span: marks counted by value and weight (GROUP BY), not row by row."""
-    data = SchoolData(school_id, span)
-    _classes_and_students(session, data, class_ids)
-    in_classes = list(data.classes)
-    data.mark_groups = {}
-    m = store.mark
+def _note_pair(data: SchoolData, student_id: str, subject_id: str, sums: MarkSums, subject_name: str,
+               class_id: str, teacher_id: str) -> None:
+    pair = (student_id, subject_id)
+    data.mark_sums[pair] = data.mark_sums[pair] + sums if pair in data.mark_sums else sums
+    data.subjects.setdefault(subject_id, subject_name)
+    if teacher_id:
+        data.teachers.setdefault((class_id, subject_id), teacher_id)
+
+
+def _period_sums(session: Session, data: SchoolData, in_classes: list[str]) -> None:
+    """A study period's marks from their totals per student, subject and class (kept by the mark handlers)."""
+    t = store.mark_total
+    rows = session.execute(
+        select(t.c.student_id, t.c.subject_id, t.c.class_id, t.c.subject_name, t.c.teacher_id, t.c.weighted_sum,
+               t.c.weight_sum, t.c.passes, t.c.fails)
+        .where(t.c.period_id == data.span.period_id, t.c.school_id == data.school_id, t.c.class_id.in_(in_classes),
+               *_without_final_mark(t, data.span))).all()
+    for student_id, subject_id, class_id, subject_name, teacher_id, weighted, weight, passes, fails in rows:
+        _note_pair(data, student_id, subject_id, MarkSums(Decimal(weighted), Decimal(weight), passes, fails),
+                   subject_name, class_id, teacher_id)
+
+
+def _range_sums(session: Session, data: SchoolData, in_classes: list[str]) -> None:
+    """A range of days' marks counted by value and weight (GROUP BY), then summed per student and subject."""
+    m, span = store.mark, data.span
     # The work type matters only for a mark without its own weight (the school's weight of the type).
     work_type = case((m.c.weight == "", m.c.work_type), else_="")
     rows = session.execute(
         select(m.c.student_id, m.c.subject_id, m.c.value, m.c.weight, work_type.label("work_type"),
                func.count().label("n"), func.max(m.c.subject_name).label("subject_name"),
                func.max(m.c.class_id).label("class_id"), func.max(m.c.teacher_id).label("teacher_id"))
-        .where(m.c.school_id == school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
+        .where(m.c.school_id == data.school_id, m.c.deleted.is_(False), m.c.class_id.in_(in_classes),
                m.c.lesson_date >= span.start, m.c.lesson_date <= span.end, *_without_final_mark(m, span))
         .group_by(m.c.student_id, m.c.subject_id, m.c.value, m.c.weight, work_type))
     for row in rows:
-        data.mark_groups.setdefault((row.student_id, row.subject_id), []).append(
-            MarkGroup(row.value, row.weight, row.work_type, row.n))
-        data.subjects.setdefault(row.subject_id, row.subject_name)
-        if row.teacher_id:
-            data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
+        _note_pair(data, row.student_id, row.subject_id,
+                   r1_mark_sums([MarkGroup(row.value, row.weight, row.work_type, row.n)]), row.subject_name,
+                   row.class_id, row.teacher_id)
+
+
+def load_results(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None, *,
+                 absences: bool = False) -> SchoolData:
+    """What results need of a school in the span: each student's marks in a subject summed, not row by row
+    (over a study period from the totals the handlers keep, over a range of days by GROUP BY)."""
+    data = SchoolData(school_id, span)
+    _classes_and_students(session, data, class_ids)
+    in_classes = list(data.classes)
+    data.mark_sums = {}
+    if span.period_id:
+        _period_sums(session, data, in_classes)
+    else:
+        _range_sums(session, data, in_classes)
     les = store.lesson
     for row in session.execute(select(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id,
                                       func.max(les.c.lesson_date).label("last"))

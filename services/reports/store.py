@@ -121,6 +121,27 @@ mark = Table(
     Index("ix_rm_mark_class_subject", "class_id", "subject_id", "lesson_date"),
 )
 
+# Each student's marks per subject, class and study period, summed (what a period's report reads): kept by the
+# mark and period handlers from `rm_mark` and `rm_period` (services/reports/mark_totals.py). The sums are exact
+# decimals as text: Σ value × weight and Σ weight of the «1»…«5» marks, and the зачёт and незачёт counted.
+mark_total = Table(
+    "rm_mark_total",
+    metadata,
+    Column("period_id", String(36), primary_key=True),
+    Column("student_id", String(36), primary_key=True),
+    Column("subject_id", String(36), primary_key=True),
+    Column("class_id", String(36), primary_key=True),
+    Column("school_id", String(36), nullable=False),
+    Column("subject_name", String(200), nullable=False, server_default=""),
+    Column("teacher_id", String(36), nullable=False, server_default=""),
+    Column("weighted_sum", String(40), nullable=False, server_default="0"),
+    Column("weight_sum", String(40), nullable=False, server_default="0"),
+    Column("passes", Integer, nullable=False, server_default="0"),
+    Column("fails", Integer, nullable=False, server_default="0"),
+    Column("mark_count", Integer, nullable=False, server_default="0"),
+    Index("ix_rm_mark_total_pair", "school_id", "student_id", "subject_id"),
+)
+
 absence = Table(
     "rm_absence",
     metadata,
@@ -155,6 +176,7 @@ final_mark = Table(
     Column("change_time", DateTime(timezone=True), nullable=False),
     Index("ix_rm_final_mark_school_period", "school_id", "period_id"),
     Index("ix_rm_final_mark_student", "student_id"),
+    Index("ix_rm_final_mark_period", "period_id", "student_id", "subject_id"),
 )
 
 # How far the read model has got: one row per source service.
@@ -213,4 +235,5 @@ period_archive = Table(
 )
 
 # Everything built from events: emptied by `python -m services.reports reset-read-model`.
-READ_MODEL = (school_summary, school_class, student, guardianship, period, lesson, mark, absence, final_mark, progress)
+READ_MODEL = (school_summary, school_class, student, guardianship, period, lesson, mark, mark_total, absence, final_mark,
+              progress)

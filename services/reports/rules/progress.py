@@ -68,20 +68,32 @@ class MarkGroup:
     count: int
 
 
-def _group_weight(group: MarkGroup) -> Decimal:
-    if group.weight:
-        return Decimal(group.weight)
+def r1_mark_weight(weight: str, work_type: str) -> Decimal:
+    """A mark's weight: its own where the event gives one, else the default weight of its work type (else 1)."""
+    if weight:
+        return Decimal(weight)
     try:
-        return DEFAULT_WEIGHTS.get(WorkType(group.work_type), Decimal(1))
+        return DEFAULT_WEIGHTS.get(WorkType(work_type), Decimal(1))
     except ValueError:
         return Decimal(1)
 
 
-def r1_counted_mark_of_groups(final_text: str | None, groups: Iterable[MarkGroup],
-                              rounding: RoundingRule = STANDARD_ROUNDING) -> CountedMark | None:
-    """`r1_counted_mark` over counted groups of marks: the same figures without a row per mark."""
-    if final_text:
-        return CountedMark(final_value(final_text), True)
+@dataclass(frozen=True)
+class MarkSums:
+    """A student's marks in a subject, summed: Σ value × weight and Σ weight of the «1»…«5», зачёт and незачёт."""
+
+    weighted: Decimal = Decimal(0)
+    weight: Decimal = Decimal(0)
+    passes: int = 0
+    fails: int = 0
+
+    def __add__(self, other: MarkSums) -> MarkSums:
+        return MarkSums(self.weighted + other.weighted, self.weight + other.weight, self.passes + other.passes,
+                        self.fails + other.fails)
+
+
+def r1_mark_sums(groups: Iterable[MarkGroup]) -> MarkSums:
+    """The sums of counted groups of marks; a value the rules do not count (not 1…5, зачёт, незачёт) adds nothing."""
     weighted, total, passes, fails = Decimal(0), Decimal(0), 0, 0
     for group in groups:
         if group.value == "pass":
@@ -89,12 +101,28 @@ def r1_counted_mark_of_groups(final_text: str | None, groups: Iterable[MarkGroup
         elif group.value == "fail":
             fails += group.count
         elif group.value.isdigit() and 1 <= int(group.value) <= 5:
-            weight = _group_weight(group)
+            weight = r1_mark_weight(group.weight, group.work_type)
             weighted += int(group.value) * weight * group.count
             total += weight * group.count
-    if total:
-        average = to_hundredths(weighted / total)
+    return MarkSums(weighted, total, passes, fails)
+
+
+def r1_counted_mark_of_sums(final_text: str | None, sums: MarkSums | None,
+                            rounding: RoundingRule = STANDARD_ROUNDING) -> CountedMark | None:
+    """`r1_counted_mark` over a student's summed marks in a subject: the same figure without a row per mark."""
+    if final_text:
+        return CountedMark(final_value(final_text), True)
+    if sums is None:
+        return None
+    if sums.weight:
+        average = to_hundredths(sums.weighted / sums.weight)
         return CountedMark(rounding.round(average), False, average)
-    if passes or fails:
-        return CountedMark(PassFail.PASS if passes >= fails else PassFail.FAIL, False)
+    if sums.passes or sums.fails:
+        return CountedMark(PassFail.PASS if sums.passes >= sums.fails else PassFail.FAIL, False)
     return None
+
+
+def r1_counted_mark_of_groups(final_text: str | None, groups: Iterable[MarkGroup],
+                              rounding: RoundingRule = STANDARD_ROUNDING) -> CountedMark | None:
+    """`r1_counted_mark` over counted groups of marks: the same figures without a row per mark."""
+    return r1_counted_mark_of_sums(final_text, r1_mark_sums(groups), rounding)
