@@ -83,6 +83,8 @@ class EventConsumer(ConsumerMixin):
         retry_delay: float = 0.2,
         metrics=None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        next_message_wait: float = NEXT_MESSAGE_WAIT_SECONDS,
+        batch_fill_seconds: float = BATCH_FILL_SECONDS,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
@@ -95,6 +97,8 @@ class EventConsumer(ConsumerMixin):
         self.retry_delay = retry_delay
         self.metrics = metrics
         self.batch_size = batch_size
+        self.next_message_wait = next_message_wait
+        self.batch_fill_seconds = batch_fill_seconds
         self.connection = connect()
         self.consumer_name = topology.queue_name(service)
         self._received: list = []
@@ -142,10 +146,10 @@ class EventConsumer(ConsumerMixin):
 
     def _fill_batch(self, connection) -> None:
         """Take the messages already waiting, up to a full batch."""
-        deadline = time.monotonic() + BATCH_FILL_SECONDS
+        deadline = time.monotonic() + self.batch_fill_seconds
         while len(self._received) < self.batch_size and time.monotonic() < deadline:
             try:
-                connection.drain_events(timeout=NEXT_MESSAGE_WAIT_SECONDS)
+                connection.drain_events(timeout=self.next_message_wait)
             except socket.timeout:
                 return
 
