@@ -14,6 +14,7 @@ from ezh.notify.v1 import notify_pb2_grpc
 from services.common.clock import utc_now
 from services.common.grpc_server import ServiceDefinition
 from services.notify import store
+from services.notify.announcements import announcement_handlers
 from services.notify.delivery import DeliveryWorker, channels_from
 from services.notify.events import HANDLERS, EventContext, event_handlers
 from services.notify.inbox import Channels
@@ -31,7 +32,8 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         available = Channels(email="email" in channels)
         notify_pb2_grpc.add_NotifyServiceServicer_to_server(NotifyServicer(runtime, clock, available), server)
         if runtime.consumer is not None:  # the handlers, bound to this process's channels and clock
-            runtime.consumer.handlers.update(event_handlers(EventContext(available, clock)))
+            context = EventContext(available, clock)
+            runtime.consumer.handlers.update({**event_handlers(context), **announcement_handlers(context)})
         loops = {"jobs": PeriodicJobs(runtime.database, available, clock, interval=jobs_interval)}
         if channels:
             loops["delivery"] = DeliveryWorker(runtime.database, channels, runtime.settings.notify_web_url, clock,
@@ -48,7 +50,7 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         processed=store.processed,
         revoked=store.revoked,
         register=register,
-        handlers={**HANDLERS, **STAFF_HANDLERS},
+        handlers={**HANDLERS, **STAFF_HANDLERS, **announcement_handlers(EventContext(Channels()))},
     )
 
 

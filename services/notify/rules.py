@@ -401,6 +401,11 @@ AUDIENCES = ("all", "parents", "students")
 RSVP_ANSWERS = ("yes", "no", "maybe")
 
 
+def c3_announced_to(audience: str, *, is_student: bool) -> bool:
+    """C3: an event for parents is not pushed to students, one for students not to parents."""
+    return not ((audience == "parents" and is_student) or (audience == "students" and not is_student))
+
+
 def c3_may_see(audience: str, event_class: str, viewer: Participant) -> bool:
     """C3/A5: staff see their school's events; parents and students the school's and their own class's."""
     if viewer.is_staff:

@@ -10,7 +10,7 @@ from ezh.notify.v1 import notify_pb2, notify_pb2_grpc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.common import paging, replay
+from services.common import outbox, paging, replay
 from services.common.clock import as_utc, utc_now
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.common.identity import require_identity
@@ -18,7 +18,7 @@ from services.common.roles import Role
 from services.common.tokens import Identity
 from services.common.validation import identifier, required_text, timestamp
 from services.notify import rules, statement, store
-from services.notify.events import class_students, student_view
+from services.notify.announcements import announce_class_event, school_event_posted
 from services.notify.inbox import Channels, Recipient, notify
 from services.notify.people import caller_participant, email_of, participant, remember_staff, school_directory
 
@@ -466,33 +466,14 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
                 id=event_id, school_id=identity.school_id, class_id=class_id or "", title=title,
                 description=description, start_time=start, place=place, audience=audience,
                 rsvp_enabled=event.rsvp_enabled, author_id=identity.person_id, create_time=now))
-            if class_id:
-                self._announce(session, event_id, class_row, title, start, place, audience, now)
             row = session.execute(select(store.school_event).where(store.school_event.c.id == event_id)).one()
+            if class_id:
+                announce_class_event(session, row, class_row, self.channels, now)
+            else:
+                outbox.record(session, store.outbox, school_event_posted(event_id, identity.school_id))
             response = notify_pb2.CreateSchoolEventResponse(event=self._event(session, row, identity.person_id))
             replay.remember_response(session, store.replays, request.request_id, method, response)
             return response
-
-    def _announce(self, session: Session, event_id: str, class_row, title: str, start, place: str, audience: str,
-                  now: dt.datetime) -> None:
-        """A class event reaches the class's students and parents (as its audience says) in their inbox."""
-        when = ""
-        if start is not None:
-            local = start.astimezone(rules.SCHOOL_TIMEZONE)
-            when = f" {rules.russian_day(local.date())} в {local:%H:%M}"
-        where = f", {place}" if place else ""
-        text = rules.Text(f"Событие класса {class_row.name}: {title}", f"{title}{when}{where}.",
-                          f"/events/{event_id}")
-        for student_id in class_students(session, class_row.id):
-            student = student_view(session, student_id)
-            if student is None:
-                continue
-            for recipient in student.recipients:
-                is_student = recipient.person_id == student.id
-                if (audience == "parents" and is_student) or (audience == "students" and not is_student):
-                    continue
-                notify(session, source_key=f"event:{event_id}", recipient=recipient, kind="school_event", text=text,
-                       now=now, channels=self.channels, school_id=class_row.school_id, student_id=student.id)
 
     def ListSchoolEvents(self, request, context):
         size = paging.page_size(request.page_size)

@@ -521,6 +521,17 @@ def test_c3_events_and_j7_weekly_statement(notify_stack):
     assert seen == [meeting["id"], school_wide["id"]]
     assert [e["id"] for e in _ok(n.get("student", "/events"))["events"]] == [school_wide["id"]]  # parents only
     assert any(x["kind"] == "school_event" for x in n.inbox("parent")["notifications"])
+    # The school-wide event reaches every student and parent of the school, in the background (C3).
+    wait_for(lambda: {x["title"] for x in n.inbox("student")["notifications"]} >= {
+        "Событие школы: День открытых дверей"}, what="the school-wide event in the student's inbox")
+    parent_told = [x for x in n.inbox("parent")["notifications"] if x["title"].startswith("Событие школы")]
+    assert len(parent_told) == 1  # two children in the school, told once
+    assert "12 декабря" in parent_told[0]["body"] and "Актовый зал" in parent_told[0]["body"]
+    for title in ("Событие школы: День открытых дверей", "Событие класса 5А: Родительское собрание"):
+        assert n.count(store.notification, store.notification.c.recipient_id == guardian_of(OTHER_CHILD),
+                       store.notification.c.title == title) == 1
+    assert n.count(store.notification, store.notification.c.recipient_id == OTHER_CHILD.id,
+                   store.notification.c.title == "Событие класса 5А: Родительское собрание") == 0  # parents only
     answered = _ok(n.send("put", "parent", f"/events/{meeting['id']}/response", {"response": "yes"}))
     assert answered["my_response"] == "yes" and answered["yes_count"] == 1
     assert n.send("put", "parent", f"/events/{school_wide['id']}/response",
