@@ -214,3 +214,10 @@ def test_j7_statements_of_the_last_full_week_from_monday_8_am():
     assert rules.j7_statement_week(dt.datetime(2026, 12, 4, 15, 0, tzinfo=MSK)) == dt.date(2026, 11, 23)
     assert rules.j7_statement_week(dt.datetime(2026, 11, 30, 7, 59, tzinfo=MSK)) == dt.date(2026, 11, 16)
     assert rules.j7_statement_week(dt.datetime(2026, 11, 29, 23, 0, tzinfo=MSK)) == dt.date(2026, 11, 16)
+
+
+def test_c3_an_event_is_announced_only_to_its_audience():
+    assert rules.c3_announced_to("all", is_student=True) and rules.c3_announced_to("all", is_student=False)
+    assert rules.c3_announced_to("parents", is_student=False) and not rules.c3_announced_to("parents", is_student=True)
+    assert rules.c3_announced_to("students", is_student=True) and not rules.c3_announced_to("students",
+                                                                                             is_student=False)
