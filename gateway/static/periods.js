@@ -53,3 +53,41 @@ export function periodSwitcher(periods, selectedId, onChoose) {
   select.addEventListener("change", () => onChoose(select.value));
   return h("div", { class: "period-switcher no-print" }, h("label", { for: id }, "Учебный период"), select);
 }
+
+// The district operator works with one school at a time: the one in the address
+// ("?school=<id>"), else the one chosen last (on the schools screen or a page's picker).
+const SCHOOL_KEY = "ezh.district-school";
+
+export function rememberedSchool() {
+  try { return JSON.parse(localStorage.getItem(SCHOOL_KEY)); } catch { return null; }
+}
+
+export function rememberSchool(school) {
+  localStorage.setItem(SCHOOL_KEY, JSON.stringify({ id: school.id, name: school.short_name || school.name }));
+}
+
+// Every school of the district (GET /api/v1/schools, page by page).
+export async function listSchools() {
+  let schools = [];
+  let token = "";
+  do {
+    const page = await get(`/api/v1/schools?page_size=200${token ? `&page_token=${encodeURIComponent(token)}` : ""}`);
+    schools = schools.concat(page.schools);
+    token = page.next_page_token;
+  } while (token);
+  return schools;
+}
+
+// «Школа: [СОШ № 1]»; choosing one calls `onChoose(school)`.
+export function schoolPicker(schools, selectedId, onChoose) {
+  switchers += 1;
+  const id = `school-picker-${switchers}`;
+  const select = h("select", { id, name: "school" },
+    selectedId ? null : h("option", { value: "", selected: true }, "— выберите школу —"),
+    schools.map((school) => h("option", { value: school.id, selected: school.id === selectedId }, school.short_name || school.name)));
+  select.addEventListener("change", () => {
+    const school = schools.find((item) => item.id === select.value);
+    if (school) onChoose(school);
+  });
+  return h("div", { class: "period-switcher no-print" }, h("label", { for: id }, "Школа"), select);
+}

@@ -6,6 +6,7 @@ import { failure, h, heading, show } from "../dom.js";
 import { ABSENCES, WORDS, countOf, formatDateTime, formatDayMonth, formatDecimal, isoDay, markText } from "../i18n.js";
 import { showSlips } from "../slips.js";
 import { choosePeriod, periodSwitcher } from "../periods.js";
+import { render as renderForDistrict } from "./district-class.js";
 
 function mondayOf(date) {
   const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate());
@@ -213,7 +214,9 @@ function rosterSection(classId, schoolId, students) {
   return section;
 }
 
-export async function render(view, context, { classId, periodId }) {
+export async function render(view, context, params) {
+  if (!context.me.school && context.hasRole("district_operator")) return renderForDistrict(view, context, params);
+  const { classId, periodId } = params;
   const grant = context.me.roles.find((item) => item.role === "class_teacher" && item.class_id === classId);
   let members;
   try {

@@ -6,7 +6,7 @@ import { h, heading, show } from "../dom.js";
 import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDayMonth, formatDecimal, formatWeekdayDate, isoDay, markText, parseDay,
 } from "../i18n.js";
-import { choosePeriod, currentPeriod, periodSwitcher } from "../periods.js";
+import { choosePeriod, currentPeriod, periodSwitcher, rememberedSchool } from "../periods.js";
 
 function mondayOf(date) {
   const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate());
@@ -20,14 +20,18 @@ function addDays(date, days) {
   return next;
 }
 
-export async function render(view, context, { studentId, periodId }) {
+export async function render(view, context, { studentId, periodId, schoolId: addressSchool }) {
   const { me } = context;
   const children = me.children || [];
   const self = context.hasRole("student") && me.person.id === studentId;
   const child = children.find((item) => item.id === studentId);
   const name = self ? "Мой дневник" : child ? `Дневник: ${child.full_name}` : "Дневник";
-  // The period: from the address, else the quarter (trimester) of today in the student's school.
-  const schoolId = (child && child.school_id) || (me.school && me.school.id) || null;
+  // The period: from the address, else the quarter (trimester) of today in the student's school
+  // (for the district operator: the school in the address, else the one chosen last).
+  const district = !me.school && context.hasRole("district_operator");
+  const schoolId = (child && child.school_id) || (me.school && me.school.id)
+    || (district ? addressSchool || (rememberedSchool() || {}).id : null) || null;
+  const schoolQuery = district && schoolId ? `?school=${schoolId}` : "";
   let periods = [];
   let period = periodId;
   try {
@@ -59,7 +63,7 @@ export async function render(view, context, { studentId, periodId }) {
     }
   }
   const chooser = periods.length ? periodSwitcher(periods, data ? data.period.id : period, (id) => {
-    location.hash = `#/diary/${studentId}/${id}`;
+    location.hash = `#/diary/${studentId}/${id}${schoolQuery}`;
   }) : null;
   const end = data ? parseDay(data.period.end_date) : null;
   let monday = mondayOf(end && today > end ? end : today);

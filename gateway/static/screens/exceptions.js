@@ -1,16 +1,26 @@
 // Exceptions to locked periods (M3): the deputy director or the director lets
 // marks of a locked period, or final marks after the deadline, be entered for
-// some days; every exception is listed and can be closed early.
+// some days; every exception is listed and can be closed early. The period
+// is chosen among the school's periods (the current one to start with).
 import { get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { formatDate, formatDateTime, isoDay } from "../i18n.js";
-import { knownPeriod } from "./journal.js";
+import { choosePeriod, periodSwitcher } from "../periods.js";
 
 export async function render(view, context, { periodId }) {
   document.title = "Исключения из блокировки периода — Электронный журнал";
   const schoolId = context.me.school.id;
   const granting = context.hasRole("deputy_director", "director");
-  const period = periodId || (knownPeriod() || {}).id || null;
+  let found;
+  try {
+    found = await choosePeriod(periodId);
+  } catch (error) {
+    show(view, heading("Исключения из блокировки периода"), failure(error));
+    return null;
+  }
+  const { periods, period: chosen } = found;
+  const period = chosen ? chosen.id : null;
+  const titleOf = (id) => periods.find((item) => item.id === id)?.title || "другой период";
   const list = h("div", {});
   const load = async () => {
     let exceptions;
@@ -27,7 +37,7 @@ export async function render(view, context, { periodId }) {
         try { await post(`/api/v1/journal/exceptions/${item.id}/close`, {}); await load(); } catch (error) { status.textContent = error.message; }
       });
       return h("li", { class: item.active ? "unread" : "read", dataset: { id: item.id } },
-        h("h3", {}, `С ${formatDate(item.valid_from)} по ${formatDate(item.valid_until)}`,
+        h("h3", {}, `${titleOf(item.period_id)}: с ${formatDate(item.valid_from)} по ${formatDate(item.valid_until)}`,
           item.class_id || item.subject_id ? " (один класс и предмет)" : " (вся школа)"),
         h("p", { class: "text" }, item.reason),
         h("p", { class: "muted" }, `Открыто ${formatDateTime(item.grant_time)}; `,
@@ -41,8 +51,8 @@ export async function render(view, context, { periodId }) {
     const until = new Date();
     until.setDate(until.getDate() + 3);
     form = h("form", { id: "new-exception", class: "narrow", novalidate: true },
-      h("h3", {}, "Открыть исключение"),
-      period ? null : h("p", { role: "note" }, "Учебный период не выбран: откройте страницу журнала этого периода или ссылку с периодом."),
+      h("h3", {}, chosen ? `Открыть исключение: ${chosen.title}` : "Открыть исключение"),
+      period ? null : h("p", { role: "note" }, "Учебные периоды школы не заданы: исключение открыть не для чего."),
       h("label", { for: "exception-from" }, "С"), h("input", { id: "exception-from", name: "from", type: "date", value: isoDay(new Date()) }),
       h("label", { for: "exception-until" }, "По (включительно)"),
       h("input", { id: "exception-until", name: "until", type: "date", value: isoDay(until) }),
@@ -64,7 +74,8 @@ export async function render(view, context, { periodId }) {
       } catch (failed) { fail(failed.message); }
     });
   }
-  show(view, heading("Исключения из блокировки периода"), list, form);
+  const chooser = periods.length ? periodSwitcher(periods, period, (id) => { location.hash = `#/exceptions/${id}`; }) : null;
+  show(view, heading("Исключения из блокировки периода"), chooser, list, form);
   await load();
   return null;
 }

@@ -4,6 +4,7 @@ import { formatWeekdayDate, isoDay, ROLE_TITLES } from "../i18n.js";
 import { get } from "../api.js";
 import { recentJournals } from "./journal.js";
 import { lessonItem } from "./lessons.js";
+import { listPeriods } from "../periods.js";
 
 export function render(view, context) {
   const { me } = context;
@@ -27,9 +28,9 @@ export function render(view, context) {
   if (context.hasRole("subject_teacher")) {
     const todayList = h("div", {}, h("p", { class: "muted" }, "Загрузка…"));
     cards.unshift(card("Уроки сегодня", todayList, h("p", {}, h("a", { href: "#/lessons" }, "Все уроки недели"))));
-    get(`/api/v1/schedule/my-week?date=${isoDay(new Date())}`).then((week) => {
+    Promise.all([get(`/api/v1/schedule/my-week?date=${isoDay(new Date())}`), listPeriods().catch(() => [])]).then(([week, periods]) => {
       const lessons = week.lessons.filter((lesson) => lesson.date === isoDay(new Date())).sort((a, b) => a.slot - b.slot);
-      todayList.replaceChildren(lessons.length ? h("ol", { class: "day-items" }, lessons.map(lessonItem))
+      todayList.replaceChildren(lessons.length ? h("ol", { class: "day-items" }, lessons.map((lesson) => lessonItem(lesson, periods)))
         : h("p", { class: "muted" }, "Сегодня уроков нет."));
     }).catch((error) => todayList.replaceChildren(h("p", { class: "error" }, error.message)));
   }

@@ -55,7 +55,7 @@ export async function render(view, context) {
   return null;
 }
 
-function showReport(output, report, path) {
+export function showReport(output, report, path) {
   show(output,
     h("h3", {}, report.title),
     report.subtitle ? h("p", { class: "muted" }, report.subtitle) : null,

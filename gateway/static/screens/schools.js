@@ -1,9 +1,11 @@
 // The district operator's schools: open a school and name its journal
-// administrator, who gets an activation code to print.
+// administrator, who gets an activation code to print; choose the school
+// whose class pages and diaries the operator opens (their study periods).
 import { get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { formatDateTime } from "../i18n.js";
 import { showSlips } from "../slips.js";
+import { rememberSchool, rememberedSchool } from "../periods.js";
 
 export async function render(view) {
   document.title = "Школы района — Электронный журнал";
@@ -25,16 +27,32 @@ export async function render(view) {
     }
     listing.replaceChildren(h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Школы района" },
       h("table", { class: "members schools" },
-        h("thead", {}, h("tr", {}, ["Школа", "Краткое название", "Открыта", "Код действует, дней", "Второй фактор", "Администратор"]
+        h("thead", {}, h("tr", {}, ["Школа", "Краткое название", "Открыта", "Код действует, дней", "Второй фактор", "Администратор", "Просмотр"]
           .map((text) => h("th", { scope: "col" }, text)))),
         h("tbody", {}, schools.map((school) => h("tr", {},
           h("th", { scope: "row" }, school.name), h("td", {}, school.short_name), h("td", {}, formatDateTime(school.create_time)),
           h("td", {}, String(school.code_lifetime_days)), h("td", {}, school.staff_totp_required ? "обязателен" : "по желанию"),
-          h("td", {}, adminForm(school, { slips, status }))))))));
+          h("td", {}, adminForm(school, { slips, status })), h("td", {}, viewButton(school, status))))))));
   };
   show(view, h("div", { class: "no-print" }, heading("Школы района"), status, listing, newSchoolForm(load)), slips);
   await load();
   return null;
+}
+
+// The school whose class pages and diaries the operator opens (pressed: the chosen one).
+function viewButton(school, status) {
+  const title = school.short_name || school.name;
+  const button = h("button", {
+    type: "button", class: "secondary small view-school", "aria-label": `Смотреть классы: ${title}`,
+    "aria-pressed": String((rememberedSchool() || {}).id === school.id),
+  }, "Смотреть классы");
+  button.addEventListener("click", () => {
+    rememberSchool(school);
+    for (const other of document.querySelectorAll("button.view-school")) other.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-pressed", "true");
+    status.textContent = `Страницы классов и дневники открываются в школе: ${title}.`;
+  });
+  return button;
 }
 
 function adminForm(school, { slips, status }) {
