@@ -37,8 +37,11 @@ def journal_control(session: Session, school_id: str, teacher_id: str | None, pe
         "Без отметки посещаемости", "Учеников с менее чем тремя отметками", "Нет итоговой отметки",
         "Открытых замечаний"])
     details = Table("details", "Подробно", ["Учитель", "Класс", "Предмет", "Что не заполнено", "Где"])
-    for (teacher, class_id, subject_id), lessons in sorted(groups.items(), key=lambda item: (
-            item[0][0], data.classes[item[0][1]].name, data.subjects.get(item[0][2], ""))):
+    staff = queries.staff_names(session, school_id)
+    for (person_id, class_id, subject_id), lessons in sorted(groups.items(), key=lambda item: (
+            queries.teacher_name(staff, item[0][0]), item[0][0], data.classes[item[0][1]].name,
+            data.subjects.get(item[0][2], ""))):
+        teacher = queries.teacher_name(staff, person_id)
         members = [s.id for s in data.students.values() if s.class_id == class_id]
         finals = {student for (student, subject) in data.final_marks if subject == subject_id}
         omissions = r2_journal_omissions(
@@ -49,7 +52,7 @@ def journal_control(session: Session, school_id: str, teacher_id: str | None, pe
         summary.rows.append([teacher, class_name, subject_name, omissions.lessons_held,
                              len(omissions.without_topic), len(omissions.without_homework),
                              len(omissions.without_attendance), len(omissions.few_marks),
-                             len(omissions.missing_final), open_remarks.get(teacher, 0)])
+                             len(omissions.missing_final), open_remarks.get(person_id, 0)])
         names = {s.id: s.short_name for s in data.students.values()}
         for what, where in (("Нет темы урока", _dates(omissions.without_topic)),
                             ("Нет домашнего задания", _dates(omissions.without_homework)),

@@ -200,8 +200,28 @@ def on_final_mark_set(session: Session, event: Event) -> None:
     _upsert(session, store.final_mark, {"final_mark_id": data.final_mark_id}, values, newer=_newer_in_time)
 
 
+def _change_time(text: str, event: Event) -> dt.datetime:
+    """The change time an event states (RFC 3339), in UTC; the event's own time where it states none."""
+    try:
+        moment = dt.datetime.fromisoformat(text) if text else event.time
+    except ValueError:
+        moment = event.time
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+@tracked
+def on_staff_changed(session: Session, event: Event) -> None:
+    """A staff member's names, roles and block state; the newest change wins, a former one keeps the name."""
+    data = event.data_as(auth_events.StaffChanged)
+    values = dict(school_id=data.school_id, last_name=data.last_name, first_name=data.first_name,
+                  middle_name=data.middle_name, roles=",".join(sorted({role.role for role in data.roles})),
+                  blocked=data.blocked, change_time=_change_time(data.change_time, event))
+    _upsert(session, store.staff, {"person_id": data.person_id}, values, newer=_newer_in_time)
+
+
 HANDLERS = {
     "ezh.auth.school.created.v1": on_school_created,
+    "ezh.auth.staff.changed.v1": on_staff_changed,
     "ezh.journal.class.created.v1": on_class_created,
     "ezh.journal.student.changed.v1": on_student_changed,
     "ezh.journal.period.changed.v1": on_period_changed,

@@ -114,11 +114,12 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
     taught: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for (class_id, subject_id), teacher_id in data.teachers.items():
         taught[teacher_id].append((class_id, subject_id))
-    for teacher_id, pairs in sorted(taught.items()):
+    names = queries.staff_names(session, school_id)
+    for teacher_id, pairs in sorted(taught.items(), key=lambda item: (queries.teacher_name(names, item[0]), item[0])):
         values = [counted[s.id][subject_id] for class_id, subject_id in pairs for s in data.students.values()
                   if s.class_id == class_id and subject_id in counted.get(s.id, {})]
         what = ", ".join(sorted(f"{data.classes[c].name} {data.subjects.get(sub, '')}" for c, sub in pairs))
-        teachers.rows.append([teacher_id, what, *summary_row(values)])
+        teachers.rows.append([queries.teacher_name(names, teacher_id), what, *summary_row(values)])
     document.tables = [school, classes, subjects, teachers]
     document.charts = [_distribution_chart(counted)]
     known = {span.period_id: counted, **({previous.period_id: before} if previous and previous.period_id else {})}
@@ -159,8 +160,9 @@ def subject_teacher_report(session: Session, school_id: str, teacher_id: str, sp
     counted = counted_marks(data)
     pairs = sorted((data.classes[c].name, data.subjects.get(s, ""), c, s)
                    for (c, s), t in data.teachers.items() if t == teacher_id and c in data.classes)
-    document = Document(f"Отчёт учителя-предметника — {span.title}", f"Подсчёт {basis_note(data)}",
-                        queries.school_name(session, school_id))
+    teacher = queries.teacher_name(queries.staff_names(session, school_id), teacher_id)
+    document = Document(f"Отчёт учителя-предметника — {span.title}",
+                        f"Учитель: {teacher}. Подсчёт {basis_note(data)}", queries.school_name(session, school_id))
     table = Table("classes", "Классы и предметы учителя", ["Класс", "Предмет", *SUMMARY_COLUMNS])
     students = Table("students", "Ученики с «2» и не аттестованные", ["Класс", "Предмет", "Ученик", "Отметка"])
     everything: dict[str, dict[str, FinalMarkValue]] = defaultdict(dict)
@@ -188,7 +190,11 @@ def class_teacher_report(session: Session, school_id: str, class_id: str, span: 
     data = queries.load_results(session, school_id, span, {class_id}, absences=True)
     counted = counted_marks(data)
     name = data.classes[class_id].name
-    document = Document(f"Отчёт классного руководителя {name} — {span.title}", f"Подсчёт {basis_note(data)}",
+    class_teacher_id = data.classes[class_id].class_teacher_id
+    note = f"Подсчёт {basis_note(data)}"
+    if class_teacher_id:
+        note = f"Классный руководитель: {queries.teacher_name(queries.staff_names(session, school_id), class_teacher_id)}. {note}"
+    document = Document(f"Отчёт классного руководителя {name} — {span.title}", note,
                         queries.school_name(session, school_id))
     results = Table("class", "Итоги класса", ["Класс", *RESULT_COLUMNS])
     results.rows.append([name, *results_row({s: list(counted.get(s, {}).values()) for s in data.students},

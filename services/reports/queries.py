@@ -89,8 +89,26 @@ class StudentRow:
 
     @property
     def short_name(self) -> str:
-        initials = "".join(f"{part[0]}." for part in (self.first_name, self.middle_name) if part)
-        return f"{self.last_name} {initials}".strip()
+        return short_name(self.last_name, self.first_name, self.middle_name)
+
+
+def short_name(last_name: str, first_name: str, middle_name: str) -> str:
+    """«Кравцова О.П.»: the last name and the initials."""
+    initials = "".join(f"{part[0]}." for part in (first_name, middle_name) if part)
+    return f"{last_name} {initials}".strip()
+
+
+def staff_names(session: Session, school_id: str) -> dict[str, str]:
+    """The short names of the school's staff (and former staff) that auth has announced, by person id."""
+    s = store.staff
+    return {row.person_id: short_name(row.last_name, row.first_name, row.middle_name)
+            for row in session.execute(select(s.c.person_id, s.c.last_name, s.c.first_name, s.c.middle_name)
+                                       .where(s.c.school_id == school_id)) if row.last_name or row.first_name}
+
+
+def teacher_name(names: dict[str, str], teacher_id: str) -> str:
+    """The teacher's short name, else their id (a teacher auth has not announced yet)."""
+    return names.get(teacher_id) or teacher_id
 
 
 def student_row(row) -> StudentRow:

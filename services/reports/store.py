@@ -179,6 +179,21 @@ final_mark = Table(
     Index("ix_rm_final_mark_period", "period_id", "student_id", "subject_id"),
 )
 
+# Staff members as auth announces them (ezh.auth.staff.changed.v1): reports name teachers by them. A former
+# staff member (no roles left) keeps their name for the reports of the time they taught.
+staff = Table(
+    "rm_staff",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("school_id", String(36), nullable=False, index=True),
+    Column("last_name", String(100), nullable=False, server_default=""),
+    Column("first_name", String(100), nullable=False, server_default=""),
+    Column("middle_name", String(100), nullable=False, server_default=""),
+    Column("roles", String(200), nullable=False, server_default=""),
+    Column("blocked", Boolean, nullable=False, server_default="0"),
+    Column("change_time", DateTime(timezone=True), nullable=False),
+)
+
 # How far the read model has got: one row per source service.
 progress = Table(
     "rm_progress",
@@ -236,4 +251,4 @@ period_archive = Table(
 
 # Everything built from events: emptied by `python -m services.reports reset-read-model`.
 READ_MODEL = (school_summary, school_class, student, guardianship, period, lesson, mark, mark_total, absence, final_mark,
-              progress)
+              staff, progress)

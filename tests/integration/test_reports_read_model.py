@@ -412,3 +412,44 @@ def test_g4_forecasts_of_a_student_and_a_class(reports):
                          as_of_date="2026-11-20")
     assert table(cls, "class")[0][0] == "5А"
     assert cls.subtitle.endswith("на 20.11.2026")
+
+
+def _staff(person: str, last: str, first: str, middle: str, at: dt.datetime,
+           roles: tuple[str, ...] = ("subject_teacher",)) -> envelope.Event:
+    data = auth_events.StaffChanged(person_id=person, school_id=SCHOOL, last_name=last, first_name=first,
+                                    middle_name=middle, roles=[auth_events.StaffRole(role=role) for role in roles],
+                                    change_time=at.isoformat())
+    event = envelope.new_event("ezh.auth.staff.changed.v1", "auth", f"people/{person}", SCHOOL, data)
+    return dataclasses.replace(event, time=at)
+
+
+def test_r1_teachers_named_as_auth_announces_them(reports):
+    def teachers(report) -> list[str]:
+        return [row[0] for row in table(report, "teachers")]
+
+    # Before auth has announced them, a teacher is shown by their id.
+    assert set(teachers(reports.report(kind=reports_pb2.REPORT_KIND_PROGRESS, period_id=Q2))) == {
+        MATH_TEACHER, CLASS_TEACHER}
+    applied = sum(s.applied_count for s in reports.status().sources)
+    changes = [_staff(MATH_TEACHER, "Кравцова", "Ольга", "Петровна", NOW),
+               _staff(MATH_TEACHER, "Старая", "Фамилия", "", NOW - dt.timedelta(hours=1)),  # older, arriving late
+               _staff(CLASS_TEACHER, "Лебедева", "Анна", "", NOW, ("class_teacher", "subject_teacher"))]
+    publish(reports.stack, changes)
+    wait_for(lambda: sum(s.applied_count for s in reports.status().sources) >= applied + len(changes),
+             what="the staff changes applied")
+    progress = reports.report(kind=reports_pb2.REPORT_KIND_PROGRESS, period_id=Q2)
+    assert teachers(progress) == ["Кравцова О.П.", "Лебедева А."]
+    assert {r[0]: r for r in table(progress, "teachers")}["Кравцова О.П."][-4:] == ["60,0", "40,0", "3,50", "54,0"]
+    control = reports.report(kind=reports_pb2.REPORT_KIND_JOURNAL_CONTROL, period_id=Q2, as_of_date="2026-12-21")
+    assert {(r[0], r[2]) for r in table(control, "summary")} == {("Кравцова О.П.", "Математика"),
+                                                                  ("Кравцова О.П.", "История")}
+    subject = reports.report(token(MATH_TEACHER, (Role.SUBJECT_TEACHER, None)),
+                             kind=reports_pb2.REPORT_KIND_SUBJECT_TEACHER, period_id=Q2)
+    assert subject.subtitle.startswith("Учитель: Кравцова О.П.")
+    own_class = reports.report(kind=reports_pb2.REPORT_KIND_CLASS_TEACHER, class_id=CLASS, period_id=Q2)
+    assert own_class.subtitle.startswith("Классный руководитель: Лебедева А.")
+    # A teacher who has left (no staff roles any more) keeps their name in the reports of the time they taught.
+    publish(reports.stack, [_staff(MATH_TEACHER, "Кравцова", "Ольга", "Петровна", NOW + dt.timedelta(hours=1), ())])
+    wait_for(lambda: sum(s.applied_count for s in reports.status().sources) >= applied + len(changes) + 1,
+             what="the departure applied")
+    assert teachers(reports.report(kind=reports_pb2.REPORT_KIND_PROGRESS, period_id=Q2))[0] == "Кравцова О.П."
