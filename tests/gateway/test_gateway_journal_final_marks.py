@@ -7,7 +7,7 @@ import uuid
 import pytest
 from gateway_fakes import PEOPLE, SCHOOL_ID, assert_problem, bearer, mint
 
-ID = str(uuid.uuid4())
+ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:ID"))
 STAFF = {"admin", "teacher", "classteacher"}
 ROUTES = [
     # (method, path, body, logins the route admits among the fake people)

@@ -19,12 +19,12 @@ from grpc_status import rpc_status
 from services.common.errors import FailedPrecondition, to_rpc_status
 from services.journal.attachments import attachment_settings
 
-LESSON = str(uuid.uuid4())
-ATTACHMENT = str(uuid.uuid4())
-CLASS = str(uuid.uuid4())
-SUBJECT = str(uuid.uuid4())
-STUDENT = str(uuid.uuid4())
-CHANGE = str(uuid.uuid4())
+LESSON = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:LESSON"))
+ATTACHMENT = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:ATTACHMENT"))
+CLASS = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:CLASS"))
+SUBJECT = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:SUBJECT"))
+STUDENT = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:STUDENT"))
+CHANGE = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:CHANGE"))
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 

@@ -19,10 +19,10 @@ from grpc_status import rpc_status
 
 from services.common.errors import FailedPrecondition, NotFound, PermissionDenied, to_rpc_status
 
-OTHER_PARENT = str(uuid.uuid4())
-CONVERSATION = str(uuid.uuid4())
-ATTACHMENT = str(uuid.uuid4())
-EVENT = str(uuid.uuid4())
+OTHER_PARENT = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:OTHER_PARENT"))
+CONVERSATION = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:CONVERSATION"))
+ATTACHMENT = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:ATTACHMENT"))
+EVENT = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:EVENT"))
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 

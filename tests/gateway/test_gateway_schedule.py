@@ -20,8 +20,8 @@ from services.common.errors import FailedPrecondition, NotFound, to_rpc_status
 from services.common.roles import Role
 from services.common.tokens import RoleGrant, issue_access_token
 
-TIMETABLE = str(uuid.uuid4())
-LESSON = str(uuid.uuid4())
+TIMETABLE = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:TIMETABLE"))
+LESSON = str(uuid.uuid5(uuid.NAMESPACE_URL, "ezh-test:LESSON"))
 ENTRY = dict(class_id=str(uuid.uuid4()), subject_id=str(uuid.uuid4()), teacher_id=str(uuid.uuid4()),
              room_id=str(uuid.uuid4()), weekday=1, slot=1)
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ezh//RU\r\nEND:VCALENDAR\r\n"
