@@ -34,7 +34,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "auth.school.created.v1", REVOCATIONS, STAFF_CHANGES, "journal.class.created.v1", "journal.student.changed.v1",
         "journal.mark.created.v1", "journal.mark.updated.v1", "journal.mark.deleted.v1",
         "journal.absence.recorded.v1", "journal.lesson.changed.v1", "journal.final_mark.set.v1",
-        "schedule.lesson.substituted.v1", "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1",
+        "journal.subgroup.changed.v1", "schedule.lesson.substituted.v1", "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1",
         "notify.school_event.posted.v1",
     ),
     "reports": (

@@ -22,6 +22,7 @@ from services.journal import rules, store
 STUDENT_CHANGED = "ezh.journal.student.changed.v1"
 LESSON_CHANGED = "ezh.journal.lesson.changed.v1"
 PERIOD_CHANGED = "ezh.journal.period.changed.v1"
+SUBGROUP_CHANGED = "ezh.journal.subgroup.changed.v1"
 
 
 def record_events(session: Session, events: list[Event]) -> None:
@@ -133,3 +134,24 @@ def period_data(row) -> events_pb2.PeriodData:
 def period_changed(row) -> Event:
     return new_event(PERIOD_CHANGED, "journal", f"periods/{row.id}", row.school_id,
                      events_pb2.PeriodChanged(period=period_data(row)))
+
+
+def subgroup_changed_events(session: Session, class_id: str, subject_id: str, year_id: str,
+                            now: dt.datetime | None = None) -> list[Event]:
+    """ezh.journal.subgroup.changed.v1 for each subgroup of the class and subject in the year, with its history."""
+    groups = session.execute(select(store.subgroup).where(
+        store.subgroup.c.class_id == class_id, store.subgroup.c.subject_id == subject_id,
+        store.subgroup.c.academic_year_id == year_id).order_by(store.subgroup.c.id)).all()
+    members = session.execute(select(store.subgroup_member).where(
+        store.subgroup_member.c.subgroup_id.in_([group.id for group in groups]))
+        .order_by(store.subgroup_member.c.start_date, store.subgroup_member.c.student_id)).all()
+    version = version_at(now or utc_now())
+    return [
+        new_event(SUBGROUP_CHANGED, "journal", f"subgroups/{group.id}", group.school_id, events_pb2.SubgroupChanged(
+            subgroup_id=group.id, school_id=group.school_id, class_id=group.class_id, subject_id=group.subject_id,
+            name=group.name, teacher_id=group.teacher_id or "", version=version,
+            members=[events_pb2.SubgroupMember(student_id=member.student_id, start_date=member.start_date.isoformat(),
+                                               end_date=member.end_date.isoformat() if member.end_date else "")
+                     for member in members if member.subgroup_id == group.id]))
+        for group in groups
+    ]

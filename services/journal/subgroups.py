@@ -24,6 +24,7 @@ from services.journal.record_access import (
 )
 from services.journal.rules.subgroup_split import SubgroupPlan, check_subgroup_split
 from services.journal.rules.subgroups import subgroup_move_allowed
+from services.journal.snapshots import record_events, subgroup_changed_events
 
 ATTESTATION_KINDS = ("quarter", "trimester")
 
@@ -46,6 +47,12 @@ def _groups(session: Session, class_id: str, subject_id: str, year_id: str) -> l
                 end_date=member.end_date.isoformat() if member.end_date else "") for member in own],
         ))
     return result
+
+
+def _changed(session: Session, class_id: str, subject_id: str, year_id: str) -> list[records_pb2.Subgroup]:
+    """The subgroups after a change, with their snapshots in the outbox for notify (homework to a subgroup)."""
+    record_events(session, subgroup_changed_events(session, class_id, subject_id, year_id))
+    return _groups(session, class_id, subject_id, year_id)
 
 
 def _year(session: Session, school_id: str, today: dt.date):
@@ -87,7 +94,7 @@ def set_subgroups(session: Session, identity, request, now: dt.datetime, today: 
         session.execute(store.subgroup_member.insert(), [
             dict(id=str(uuid.uuid4()), subgroup_id=subgroup_id, student_id=student_id, start_date=start,
                  end_date=None, changed_by=identity.person_id) for student_id in plan.student_ids])
-    return _groups(session, school_class.id, request.subject_id, year.id)
+    return _changed(session, school_class.id, request.subject_id, year.id)
 
 
 def list_subgroups(session: Session, identity, class_id: str, subject_id: str, today: dt.date):
@@ -150,7 +157,7 @@ def move_student(session: Session, identity, student_id: str, subgroup_id: str, 
     session.execute(store.subgroup_member.insert().values(
         id=str(uuid.uuid4()), subgroup_id=target.id, student_id=student_id, start_date=effective, end_date=None,
         changed_by=identity.person_id))
-    return _groups(session, target.class_id, target.subject_id, year.id), effective
+    return _changed(session, target.class_id, target.subject_id, year.id), effective
 
 
 
@@ -167,4 +174,4 @@ def _place_newcomer(session: Session, identity, target, student_id: str, today: 
     session.execute(store.subgroup_member.insert().values(
         id=str(uuid.uuid4()), subgroup_id=target.id, student_id=student_id, start_date=start, end_date=None,
         changed_by=identity.person_id))
-    return _groups(session, target.class_id, target.subject_id, target.academic_year_id), start
+    return _changed(session, target.class_id, target.subject_id, target.academic_year_id), start

@@ -21,6 +21,7 @@ from services.notify.inbox import Channels
 from services.notify.periodic import PeriodicJobs
 from services.notify.server import NotifyServicer
 from services.notify.staff import STAFF_HANDLERS
+from services.notify.subgroups import SUBGROUP_HANDLERS
 
 
 def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_interval: float = 1.0,
@@ -50,7 +51,8 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         processed=store.processed,
         revoked=store.revoked,
         register=register,
-        handlers={**HANDLERS, **STAFF_HANDLERS, **announcement_handlers(EventContext(Channels()))},
+        handlers={**HANDLERS, **STAFF_HANDLERS, **SUBGROUP_HANDLERS,
+                  **announcement_handlers(EventContext(Channels()))},
     )
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
 from ezh.schedule.v1 import events_pb2 as schedule_events
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.clock import utc_now
 from services.common.events import Event
 from services.notify import rules, store
-from services.notify.inbox import Channels, Recipient, chosen_modes, insert_ignoring_duplicate, notify
+from services.notify.subgroups import subgroup_students
+from services.notify.inbox import Channels, Recipient, insert_ignoring_duplicate, notify, notify_all, upsert
 
 
 @dataclass
@@ -103,25 +104,36 @@ class StudentView:
     class_name: str
     name: str  # "Пётр Иванов"
     recipients: tuple[Recipient, ...]  # the student and their guardians who use the journal
+    # The recipients' own choices of kind × channel (`chosen_modes`), read with the student.
+    chosen: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict, compare=False)
 
 
 def student_view(session: Session, student_id: str) -> StudentView | None:
-    guardian = store.guardian
+    """The student, their guardians and the recipients' preferences, in one query."""
+    guardian, preference = store.guardian, store.preference
     rows = session.execute(
         select(store.student, guardian.c.guardian_id, guardian.c.full_name, guardian.c.email,
-               guardian.c.electronic_access)
+               guardian.c.electronic_access, preference.c.person_id.label("preference_person_id"),
+               preference.c.kind.label("preference_kind"), preference.c.channel.label("preference_channel"),
+               preference.c.mode.label("preference_mode"))
         .outerjoin(guardian, guardian.c.student_id == store.student.c.id)
+        .outerjoin(preference, or_(preference.c.person_id == store.student.c.id,
+                                   preference.c.person_id == guardian.c.guardian_id))
         .where(store.student.c.id == student_id).order_by(guardian.c.guardian_id)
     ).all()
     if not rows or rows[0].status == "departed":
         return None
     row = rows[0]
-    recipients = [Recipient(row.id, f"{row.first_name} {row.last_name}")]
+    recipients = {row.id: Recipient(row.id, f"{row.first_name} {row.last_name}")}
     for item in rows:
-        if item.guardian_id and item.electronic_access:  # J7: the others are informed on paper
-            recipients.append(Recipient(item.guardian_id, item.full_name, item.email))
+        if item.guardian_id and item.electronic_access and item.guardian_id not in recipients:
+            recipients[item.guardian_id] = Recipient(item.guardian_id, item.full_name, item.email)  # J7
+    chosen: dict[str, dict[tuple[str, str], str]] = {person_id: {} for person_id in recipients}
+    for item in rows:
+        if item.preference_person_id in chosen:
+            chosen[item.preference_person_id][(item.preference_kind, item.preference_channel)] = item.preference_mode
     return StudentView(row.id, row.school_id, row.class_id or "", row.class_name,
-                       f"{row.first_name} {row.last_name}", tuple(recipients))
+                       f"{row.first_name} {row.last_name}", tuple(recipients.values()), chosen)
 
 
 def class_students(session: Session, class_id: str) -> list[str]:
@@ -135,11 +147,9 @@ def _tell_student(session: Session, context: EventContext, event: Event, student
                   text: rules.Text, lesson_date: dt.date | None) -> None:
     now = context.clock()
     fresh = rules.c1_email_is_fresh(lesson_date, min(event.time, now))
-    chosen = chosen_modes(session, [recipient.person_id for recipient in student.recipients])
-    for recipient in student.recipients:
-        notify(session, source_key=f"{event.id}:{student.id}", recipient=recipient, kind=kind, text=text, now=now,
-               channels=context.channels, school_id=student.school_id, student_id=student.id, email_allowed=fresh,
-               chosen=chosen[recipient.person_id])
+    notify_all(session, source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind=kind, text=text,
+               now=now, channels=context.channels, school_id=student.school_id, student_id=student.id,
+               email_allowed=fresh, chosen=student.chosen)
 
 
 # ----------------------------------------------------------------- marks, absences, lessons, final marks
@@ -163,12 +173,12 @@ def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVer
     }
     before = rules.j6_current_average(facts.values())
     falling_before = rules.j6_marks_falling(facts.values())
-    if mark.mark_id in facts or deleted:
+    if deleted:
         session.execute(table.delete().where(table.c.mark_id == mark.mark_id))
         facts.pop(mark.mark_id, None)
-    if not deleted:
+    else:
         values = _mark_fact_values(mark)
-        session.execute(table.insert().values(mark_id=mark.mark_id, **values))
+        upsert(session, table, dict(mark_id=mark.mark_id, **values), key="mark_id")
         facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, values["lesson_date"],
                                              mark.mark_id)
     falling = rules.j6_marks_falling(facts.values()) and not falling_before
@@ -291,9 +301,9 @@ def on_lesson_changed(context: EventContext):
         homework = data.homework.strip()
         if not homework or (current is not None and current.homework.strip() == homework):
             return
-        if data.subgroup_id:
-            return  # notify does not know who is in a subgroup; the diary shows it to them
-        for student_id in class_students(session, data.class_id):
+        students = (subgroup_students(session, data.subgroup_id, lesson_date) if data.subgroup_id
+                    else class_students(session, data.class_id))
+        for student_id in students:
             student = student_view(session, student_id)
             if student is None:
                 continue
@@ -352,10 +362,9 @@ def on_schedule_lesson_changed(context: EventContext):
                 continue
             text = rules.c1_schedule_text(student.name, subject, status, day, slot,
                                           new_day=_day(lesson.date), new_slot=lesson.slot)
-            for recipient in student.recipients:
-                notify(session, source_key=f"{event.id}:{student.id}", recipient=recipient, kind="schedule",
+            notify_all(session, source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind="schedule",
                        text=text, now=now, channels=context.channels, school_id=student.school_id,
-                       student_id=student.id, email_allowed=fresh)
+                       student_id=student.id, email_allowed=fresh, chosen=student.chosen)
     return handle
 
 

@@ -88,6 +88,26 @@ staff_member = Table(
     Column("change_time", String(40), nullable=False, server_default=""),
 )
 
+# Subgroups and who was in which when (ezh.journal.subgroup.changed.v1): homework given to a subgroup
+# reaches its students and their parents only.
+subgroup = Table(
+    "subgroup",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("class_id", String(36), nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+subgroup_member = Table(
+    "subgroup_member",
+    metadata,
+    Column("subgroup_id", String(36), nullable=False),
+    Column("student_id", String(36), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Index("ix_subgroup_member_subgroup", "subgroup_id"),
+)
+
 mark_fact = Table(
     "mark_fact",
     metadata,
