@@ -17,6 +17,7 @@ from ezh.journal.v1 import journal_pb2, journal_pb2_grpc, records_pb2, records_p
 from sqlalchemy import func, select
 
 from services.auth.seed import seed_demo as seed_auth
+from services.common import events as envelope
 from services.common.database import Database
 from services.common.demo import build_district, demo_id
 from services.common.errors import read_rpc_error
@@ -361,6 +362,19 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     assert mover in target.student_ids and mover not in source.student_ids
     assert [(item.start_date, item.end_date) for item in source.history if item.student_id == mover] == [
         ("2026-11-27", "2027-01-11")]
+    # notify learns each subgroup's whole history from ezh.journal.subgroup.changed.v1 (homework to a subgroup).
+    with r.database.session() as session:
+        payloads = session.scalars(select(store.outbox.c.payload).where(
+            store.outbox.c.event_type == "ezh.journal.subgroup.changed.v1").order_by(store.outbox.c.seq)).all()
+    latest = {}
+    for payload in payloads:
+        data = envelope.from_json(payload.encode()).data
+        latest[data["subgroup_id"]] = data
+    assert set(latest) == {groups[0].id, groups[1].id}
+    assert {(m["student_id"], m["start_date"], m.get("end_date", "")) for m in latest[groups[0].id]["members"]
+            if m["student_id"] == mover} == {(mover, "2026-11-27", "2027-01-11")}
+    assert (mover, "2027-01-12") in {(m["student_id"], m["start_date"]) for m in latest[groups[1].id]["members"]}
+    assert arrived.student_id in {m["student_id"] for m in latest[groups[0].id]["members"]}
 
 
 # ------------------------------------------------------------------ J5 weekly attendance, J6 overview

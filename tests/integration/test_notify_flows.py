@@ -128,12 +128,13 @@ def student_changed(student, school_class, *, offline: bool = False, with_email:
         guardians=guardians, status="enrolled", version=1))
 
 
-def lesson_changed(school_class, subject_id, subject_name, teacher_login, day, slot, homework="") -> envelope.Event:
-    lesson_id = demo_id("lesson", school_class.id, day, slot)
+def lesson_changed(school_class, subject_id, subject_name, teacher_login, day, slot, homework="",
+                   subgroup_id="") -> envelope.Event:
+    lesson_id = demo_id("lesson", school_class.id, day, slot, *([subgroup_id] if subgroup_id else []))
     return _event("ezh.journal.lesson.changed.v1", f"lessons/{lesson_id}", journal_events.LessonChanged(
         lesson_id=lesson_id, school_id=SCHOOL.id, class_id=school_class.id, subject_id=subject_id,
         subject_name=subject_name, teacher_id=person(teacher_login), lesson_date=day.isoformat(), slot=slot,
-        period_id=PERIOD, homework=homework, version=2 if homework else 1))
+        period_id=PERIOD, homework=homework, version=2 if homework else 1, subgroup_id=subgroup_id))
 
 
 def mark_data(student, day: dt.date, value: str, *, subject_id=MATH, subject_name="Математика",
@@ -701,3 +702,40 @@ def test_c2_staff_are_known_by_name_from_auth_before_they_ever_sign_in(notify_st
 
     _ok(n.send("post", "admin", f"/people/{person('deputy')}/block", {"reason": "уволена"}))
     wait_for(lambda: person("deputy") not in parents_contacts(), what="the blocked deputy to leave the contacts")
+
+
+def test_c1_homework_of_a_subgroup_reaches_only_its_students_and_their_parents(notify_stack):
+    n = notify_stack
+    today = n.today()
+    english = demo_id("subject", SCHOOL.id, "Английский язык")
+    group_one, group_two = demo_id("subgroup", "5А", "1"), demo_id("subgroup", "5А", "2")
+    earlier = (today - dt.timedelta(days=30)).isoformat()
+    moved_on = today.isoformat()
+
+    def subgroup(subgroup_id, version, *members) -> envelope.Event:
+        return _event("ezh.journal.subgroup.changed.v1", f"subgroups/{subgroup_id}", journal_events.SubgroupChanged(
+            subgroup_id=subgroup_id, school_id=SCHOOL.id, class_id=CLASS_5A.id, subject_id=english,
+            name="1 группа" if subgroup_id == group_one else "2 группа", version=version,
+            members=[journal_events.SubgroupMember(student_id=student.id, start_date=start, end_date=end)
+                     for student, start, end in members]))
+
+    # CHILD was in group two until yesterday and is in group one from today; OTHER_CHILD stays in group two.
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    events = [
+        subgroup(group_one, 1, (OFFLINE_CHILD, earlier, "")),
+        subgroup(group_one, 2, (OFFLINE_CHILD, earlier, ""), (CHILD, moved_on, "")),
+        subgroup(group_two, 2, (OTHER_CHILD, earlier, ""), (CHILD, earlier, yesterday)),
+        subgroup(group_one, 1, (OFFLINE_CHILD, earlier, "")),  # a stale snapshot arriving late changes nothing
+        lesson_changed(CLASS_5A, english, "Английский язык", "teacher", today, 3, homework="Выучить слова, с. 12",
+                       subgroup_id=group_one),
+    ]
+    n.publish(*events)
+    n.handled(*events)
+
+    def told(person_id: str) -> int:
+        return n.count(store.notification, store.notification.c.recipient_id == person_id,
+                       store.notification.c.kind == "homework", store.notification.c.body.contains("с. 12"))
+
+    assert told(CHILD.id) == 1 and told(guardian_of(CHILD)) == 1
+    assert told(OTHER_CHILD.id) == 0 and told(guardian_of(OTHER_CHILD)) == 0
+    assert told(OFFLINE_CHILD.id) == 1 and told(guardian_of(OFFLINE_CHILD)) == 0  # J7: that parent is on paper
