@@ -103,4 +103,30 @@ def test_s1_deputy_enters_a_week_in_the_grid_and_meets_a_busy_teacher(client):
     assert cell(2, 2).locator(".entry").count() == 0
     page.locator("#grid-object").select_option(label="5А")
     cell(1, 1).filter(has_text="Математика").wait_for()
+
+    # Alternating weeks share a cell; a room too small for the class is refused by name.
+    page.get_by_role("button", name="Добавить урок: среда, 1-й урок").click()
+    form = page.get_by_role("form", name="Новый урок")
+    form.get_by_label("Предмет").select_option(label="История")
+    form.get_by_label("Кабинет").select_option(label="101 (30 мест)")
+    form.get_by_label("Недели").select_option(label="по нечётным неделям")
+    form.get_by_role("button", name="Добавить урок").click()
+    page.get_by_role("status").filter(has_text="Урок добавлен: 5А, История, среда, 1-й урок").wait_for()
+    page.get_by_role("button", name="Добавить урок: среда, 1-й урок").click()
+    form = page.get_by_role("form", name="Новый урок")
+    form.get_by_label("Предмет").select_option(label="Биология")
+    form.get_by_label("Кабинет").select_option(label="305 (15 мест)")
+    form.get_by_label("Недели").select_option(label="по чётным неделям")
+    assert not form.locator("#lesson-warnings").inner_text()  # odd and even weeks do not meet
+    form.get_by_role("button", name="Добавить урок").click()
+    refusal = cell(3, 1).get_by_role("alert")
+    refusal.wait_for()
+    assert "Кабинет 305 вмещает 15 чел." in refusal.inner_text()
+    form.get_by_label("Кабинет").select_option(label="201 (28 мест)")
+    form.get_by_role("button", name="Добавить урок").click()
+    page.get_by_role("status").filter(has_text="Урок добавлен: 5А, Биология, среда, 1-й урок").wait_for()
+    text = cell(3, 1).inner_text()
+    assert "История" in text and "по нечётным неделям" in text
+    assert "Биология" in text and "по чётным неделям" in text
+    client.check_accessibility()
     client.screenshot("timetable-grid-class")
