@@ -92,6 +92,10 @@ export async function render(view, context, { timetableId }) {
   state.object = { class: choices.class[0]?.[0], teacher: choices.teacher[0]?.[0], room: choices.room[0]?.[0] };
 
   const kind = select("grid-kind", Object.entries(KINDS), state.kind);
+  // On a phone the grid shows one day at a time (CSS); the day of the week to start with is today's.
+  const phoneDay = select("grid-day", [["all", "все дни"], ...WEEKDAYS.map((name, index) => [String(index + 1), name])],
+    String(Math.min(Math.max(new Date().getDay(), 1), 6)));
+  phoneDay.addEventListener("change", () => { grid.querySelector("table").dataset.show = phoneDay.value; });
   const objectLabel = h("label", { for: "grid-object" }, KINDS[state.kind]);
   const object = h("select", { id: "grid-object" });
   const summary = h("p", { class: "muted", role: "status" });
@@ -130,10 +134,10 @@ export async function render(view, context, { timetableId }) {
     summary.textContent = `${KINDS[state.kind]} ${title}: ${countOf(shown.length, WORDS.lesson)} в неделю; `
       + `во всём расписании ${countOf(state.entries.length, WORDS.lesson)}`;
     const days = WEEKDAYS.map((_, index) => index + 1);
-    const table = h("table", { class: "timetable-grid" },
+    const table = h("table", { class: "timetable-grid", dataset: { show: phoneDay.value } },
       h("caption", {}, `${KINDS[state.kind]} ${title}: неделя`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Урок"),
-        days.map((day) => h("th", { scope: "col" }, WEEKDAYS[day - 1])))),
+        days.map((day) => h("th", { scope: "col", dataset: { day: String(day) } }, WEEKDAYS[day - 1])))),
       h("tbody", {}, slots.map((bell) => h("tr", {},
         h("th", { scope: "row" }, `${bell.slot}-й`, bell.start_time ? h("span", { class: "bell" }, `${bell.start_time}–${bell.end_time}`) : null),
         days.map((day) => cell(day, bell.slot, shown))))));
@@ -292,7 +296,8 @@ export async function render(view, context, { timetableId }) {
       " · ", h("a", { href: "#/timetable" }, "к изменениям и составлению расписания")),
     h("div", { class: "grid-controls" },
       h("div", {}, h("label", { for: "grid-kind" }, "Показать расписание"), kind),
-      h("div", {}, objectLabel, object)),
+      h("div", {}, objectLabel, object),
+      h("div", { class: "phone-only" }, h("label", { for: "grid-day" }, "День недели на экране"), phoneDay)),
     summary, status, grid, formBox,
     curriculumSection(timetableId));
   drawGrid();
