@@ -666,6 +666,11 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                 subject_id=subject_id or None, valid_from=valid_from, valid_until=valid_until, reason=reason,
                 granted_by=identity.person_id, grant_time=now,
             ))
+            writer = change_history.ChangeWriter(session, period.school_id, identity.person_id, now, reason)
+            writer.append(rules.ChangeEntity.PERIOD_EXCEPTION, exception_id, rules.ChangeAction.CREATED, None, dict(
+                period_id=period_id, class_id=class_id or None, subject_id=subject_id or None,
+                valid_from=valid_from.isoformat(), valid_until=valid_until.isoformat()))
+            writer.finish()
             row = session.execute(select(store.period_exception)
                                   .where(store.period_exception.c.id == exception_id)).one()
             response = journal_pb2.OpenPeriodExceptionResponse(exception=locks.exception_message(row, today))
@@ -686,6 +691,10 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             if row.close_time is None:
                 session.execute(table.update().where(table.c.id == exception_id)
                                 .values(closed_by=identity.person_id, close_time=now))
+                writer = change_history.ChangeWriter(session, row.school_id, identity.person_id, now)
+                writer.append(rules.ChangeEntity.PERIOD_EXCEPTION, exception_id, rules.ChangeAction.UPDATED,
+                              dict(close_time=None), dict(close_time=now.isoformat()))
+                writer.finish()
             row = session.execute(select(table).where(table.c.id == exception_id)).one()
             return journal_pb2.ClosePeriodExceptionResponse(
                 exception=locks.exception_message(row, entries.school_today(now)))

@@ -205,6 +205,16 @@ def test_m3_deadline_lock_and_the_deputy_directors_exception(journal_stack):
     closed = _body(j.client.post(f"/api/v1/journal/exceptions/{opened['id']}/close", headers=j.headers("deputy")),
                    200)
     assert closed["closed"] and not closed["active"]
+    # Opening and closing the exception are in the school's hash-chained change history (J8).
+    with j.database.session() as session:
+        logged = session.execute(select(store.change_log.c.action, store.change_log.c.reason, store.change_log.c.actor_id)
+                                 .where(store.change_log.c.entity == "period_exception",
+                                        store.change_log.c.entity_id == opened["id"])
+                                 .order_by(store.change_log.c.sequence)).all()
+    assert [row.action for row in logged] == ["created", "updated"]
+    assert logged[0].reason == opened["reason"] and {row.actor_id for row in logged} == {DISTRICT.account("deputy").person.id}
+    assert _body(j.client.get(f"/api/v1/journal/schools/{SCHOOL.id}/change-log/verification",
+                              headers=j.headers("director")), 200)["intact"]
     assert _body(j.save("teacher", old_lesson.id, entry), 422)["reason"] == "PERIOD_LOCKED"
     assert locked(QUARTER_1, old_lesson.id)
     assert _body(put_mark(j, "teacher", "not_attested", period_id=QUARTER_1), 422)["reason"] == \

@@ -42,6 +42,7 @@ class ChangeEntity(enum.StrEnum):
     FINAL_MARK = "final_mark"
     HOMEWORK = "homework"
     LESSON_TOPIC = "lesson_topic"
+    PERIOD_EXCEPTION = "period_exception"  # M3: the deputy director's exception to a locked period
 
 
 class ChangeAction(enum.StrEnum):
