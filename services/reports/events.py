@@ -232,3 +232,118 @@ HANDLERS = {
     "ezh.journal.absence.recorded.v1": on_absence_recorded,
     "ezh.journal.final_mark.set.v1": on_final_mark_set,
 }
+
+
+# ---------------------------------------------------------------- many events at once (a rebuild)
+
+def _mark_row(event: Event) -> tuple[dict, dict]:
+    message = {"ezh.journal.mark.created.v1": journal_events.MarkCreated,
+               "ezh.journal.mark.updated.v1": journal_events.MarkUpdated,
+               "ezh.journal.mark.deleted.v1": journal_events.MarkDeleted}[event.type]
+    data = event.data_as(message).mark
+    return {"mark_id": data.mark_id}, _mark_values(data, event, event.type == "ezh.journal.mark.deleted.v1")
+
+
+def _lesson_row(event: Event) -> tuple[dict, dict]:
+    data = event.data_as(journal_events.LessonChanged)
+    return {"lesson_id": data.lesson_id}, dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        teacher_id=data.teacher_id, subgroup_id=data.subgroup_id, lesson_date=_day(data.lesson_date), slot=data.slot,
+        period_id=data.period_id, topic=data.topic, work_kind=data.work_kind, homework=data.homework,
+        attendance_taken=data.attendance_taken, cancelled=data.cancelled, version=data.version,
+        change_time=event.time)
+
+
+def _absence_row(event: Event) -> tuple[dict, dict]:
+    data = event.data_as(journal_events.AbsenceRecorded)
+    return {"lesson_id": data.lesson_id, "student_id": data.student_id}, dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        teacher_id=data.teacher_id, period_id=data.period_id, lesson_date=_day(data.lesson_date), kind=data.kind,
+        change_time=event.time)
+
+
+def _final_mark_row(event: Event) -> tuple[dict, dict]:
+    data = event.data_as(journal_events.FinalMarkSet).final_mark
+    return {"final_mark_id": data.final_mark_id}, dict(
+        school_id=data.school_id, class_id=data.class_id, subject_id=data.subject_id, subject_name=data.subject_name,
+        student_id=data.student_id, period_id=data.period_id, kind=data.kind, value=data.value,
+        teacher_id=data.teacher_id, change_time=event.time)
+
+
+def _newer_lesson(table: Table, excluded):
+    return or_(table.c.version < excluded.version,
+               and_(table.c.version == excluded.version, table.c.change_time <= excluded.change_time))
+
+
+# The snapshots applied many at once: table, row of an event, which wins (the same as each handler's), its order.
+_SNAPSHOTS = {
+    "ezh.journal.mark.created.v1": (store.mark, _mark_row, _newer_in_time, lambda v: (v["change_time"],)),
+    "ezh.journal.mark.updated.v1": (store.mark, _mark_row, _newer_in_time, lambda v: (v["change_time"],)),
+    "ezh.journal.mark.deleted.v1": (store.mark, _mark_row, _newer_in_time, lambda v: (v["change_time"],)),
+    "ezh.journal.lesson.changed.v1": (store.lesson, _lesson_row, _newer_lesson,
+                                      lambda v: (v["version"], v["change_time"])),
+    "ezh.journal.absence.recorded.v1": (store.absence, _absence_row, _newer_in_time, lambda v: (v["change_time"],)),
+    "ezh.journal.final_mark.set.v1": (store.final_mark, _final_mark_row, _newer_in_time,
+                                      lambda v: (v["change_time"],)),
+}
+
+
+def apply_events(session: Session, events: list[Event]) -> None:
+    """Apply many events in one transaction with the effect of applying each one's handler in order.
+
+    Snapshots (marks, lessons, absences, final marks) are written with one INSERT … ON CONFLICT per table and
+    few hundred rows, each row the newest of the batch by the same rule as its handler (a later event wins a
+    tie), and the mark totals are computed again once per touched student and subject; the other events go
+    through their handlers.  The progress rows count every event.
+    """
+    latest: dict[Table, dict[tuple, tuple[tuple, dict, dict]]] = {}
+    sources: dict[str, list] = {}
+    for event in events:
+        event = dataclasses.replace(event, time=event.time.astimezone(dt.UTC))
+        snapshot = _SNAPSHOTS.get(event.type)
+        if snapshot is None:
+            if event.type in HANDLERS:
+                HANDLERS[event.type](session, event)
+            continue
+        table, row_of, _, order = snapshot
+        key, values = row_of(event)
+        rows = latest.setdefault(table, {})
+        identity = tuple(key.values())
+        if identity not in rows or rows[identity][0] <= order(values):
+            rows[identity] = (order(values), key, values)
+        source = event.source.rsplit("/", 1)[-1] or "unknown"
+        count, newest = sources.get(source, (0, None))
+        sources[source] = [count + 1, event.time if newest is None or newest < event.time else newest]
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    marks = latest.get(store.mark, {})
+    if marks:
+        ids = [mark_id for (mark_id,) in marks]
+        for begin in range(0, len(ids), 1000):
+            for row in session.execute(select(store.mark.c.school_id, store.mark.c.student_id,
+                                              store.mark.c.subject_id)
+                                       .where(store.mark.c.mark_id.in_(ids[begin:begin + 1000]))):
+                pairs.setdefault(row.school_id, set()).add((row.student_id, row.subject_id))
+        for _, _, values in marks.values():
+            pairs.setdefault(values["school_id"], set()).add((values["student_id"], values["subject_id"]))
+    for table, rows in latest.items():
+        newer = next(snapshot[2] for snapshot in _SNAPSHOTS.values() if snapshot[0] is table)
+        listed = [dict(**key, **values) for _, key, values in rows.values()]
+        names = [name for name in listed[0] if name not in next(iter(rows.values()))[1]]
+        keys = [table.c[name] for name in next(iter(rows.values()))[1]]
+        for begin in range(0, len(listed), 500):
+            statement = _insert(session, table).values(listed[begin:begin + 500])
+            session.execute(statement.on_conflict_do_update(
+                index_elements=keys, set_={name: statement.excluded[name] for name in names},
+                where=newer(table, statement.excluded)))
+    for school_id, touched in pairs.items():
+        mark_totals.recompute_pairs(session, school_id, touched)
+    for source, (count, newest) in sources.items():
+        table = store.progress
+        statement = _insert(session, table).values(source=source, applied_count=count, newest_event_time=newest,
+                                                   last_apply_time=utc_now())
+        session.execute(statement.on_conflict_do_update(index_elements=[table.c.source], set_={
+            "applied_count": table.c.applied_count + count,
+            "newest_event_time": case((table.c.newest_event_time < statement.excluded.newest_event_time,
+                                       statement.excluded.newest_event_time), else_=table.c.newest_event_time),
+            "last_apply_time": statement.excluded.last_apply_time,
+        }))

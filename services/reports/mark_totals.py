@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, select, tuple_
 
 from services.reports import store
 from services.reports.rules.progress import MarkGroup, MarkSums, r1_mark_sums
@@ -55,18 +55,24 @@ def recompute_pairs(connection, school_id: str, pairs: Iterable[tuple[str, str]]
     pairs = set(pairs)
     if not pairs:
         return
+    students = sorted({student for student, _ in pairs})
+    for begin in range(0, len(students), 500):
+        some = students[begin:begin + 500]
+        connection.execute(delete(total).where(total.c.school_id == school_id, total.c.student_id.in_(some),
+                                               tuple_(total.c.student_id, total.c.subject_id).in_(
+                                                   [pair for pair in pairs if pair[0] in some])))
     periods = _periods(connection, school_id)
-    for student_id, subject_id in sorted(pairs):
-        connection.execute(delete(total).where(total.c.school_id == school_id, total.c.student_id == student_id,
-                                               total.c.subject_id == subject_id))
-        if not periods:
-            continue
+    if not periods:
+        return
+    rows = []
+    for begin in range(0, len(students), 500):
+        subjects = {subject for _, subject in pairs}
         marks = connection.execute(select(*MARK_COLUMNS).where(
-            m.c.student_id == student_id, m.c.subject_id == subject_id, m.c.school_id == school_id,
-            m.c.deleted.is_(False))).all()
-        rows = _rows(periods, marks)
-        if rows:
-            connection.execute(total.insert(), rows)
+            m.c.school_id == school_id, m.c.student_id.in_(students[begin:begin + 500]),
+            m.c.subject_id.in_(sorted(subjects)), m.c.deleted.is_(False))).all()
+        rows += _rows(periods, [row for row in marks if (row.student_id, row.subject_id) in pairs])
+    for begin in range(0, len(rows), 2000):
+        connection.execute(total.insert(), rows[begin:begin + 2000])
 
 
 def recompute_period(connection, period_id: str) -> None:
