@@ -9,13 +9,13 @@ import { personName } from "./i18n.js";
 
 // "#/journal/<class>/<subject>/<period>" → the screen module and its parameters. Without a period
 // in the address, the journal page, the diary and the class overview take the current one (periods.js);
-// the district operator's diary and class addresses may name the school ("?school=<id>").
+// the district operator's class address may name the school ("?school=<id>").
 const ROUTES = [
   { pattern: /^\/?$/, screen: "home" },
   { pattern: /^\/activate$/, screen: "home" },
   { pattern: /^\/journal\/([\w-]+)\/([\w-]+)(?:\/([\w-]+))?$/, screen: "journal", names: ["classId", "subjectId", "periodId"] },
   { pattern: /^\/final\/([\w-]+)\/([\w-]+)\/([\w-]+)$/, screen: "final", names: ["classId", "subjectId", "periodId"] },
-  { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?(?:\?school=([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId", "schoolId"] },
+  { pattern: /^\/diary\/([\w-]+)(?:\/([\w-]+))?$/, screen: "diary", names: ["studentId", "periodId"] },
   { pattern: /^\/class\/([\w-]+)(?:\/([\w-]+))?(?:\?school=([\w-]+))?$/, screen: "class", names: ["classId", "periodId", "schoolId"] },
   { pattern: /^\/staff$/, screen: "staff" },
   { pattern: /^\/profile$/, screen: "profile" },

@@ -67,3 +67,9 @@ def test_district_operator_opens_a_class_page_of_a_chosen_school(client):
     client.check_accessibility()
     page.goto(f"/#/class/{class_id('5А')}")
     page.get_by_role("heading", name="Класс: ООШ № 2").wait_for()
+
+    # A diary is the student's, their parents' and the school staff's: the operator is told so, politely.
+    page.goto(f"/#/diary/{SCHOOL.classes[0].students[0].id}")
+    page.get_by_role("note").filter(has_text="Дневник ученика открывают сам ученик").wait_for()
+    assert page.get_by_role("link", name="отчёты по району и школам").is_visible()
+    client.check_accessibility()

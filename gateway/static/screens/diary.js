@@ -6,7 +6,7 @@ import { h, heading, show } from "../dom.js";
 import {
   ABSENCES, WORDS, WORK_TYPES, countOf, formatDayMonth, formatDecimal, formatWeekdayDate, isoDay, markText, parseDay,
 } from "../i18n.js";
-import { choosePeriod, currentPeriod, periodSwitcher, rememberedSchool } from "../periods.js";
+import { choosePeriod, currentPeriod, periodSwitcher } from "../periods.js";
 
 function mondayOf(date) {
   const monday = new Date(date.getFullYear(), date.getMonth(), date.getDate());
@@ -20,18 +20,23 @@ function addDays(date, days) {
   return next;
 }
 
-export async function render(view, context, { studentId, periodId, schoolId: addressSchool }) {
+export async function render(view, context, { studentId, periodId }) {
   const { me } = context;
+  if (!me.school && context.hasRole("district_operator")) {
+    // The journal shows a diary to the student, their parents and the school's staff only.
+    document.title = "Дневник — Электронный журнал";
+    show(view, heading("Дневник"), h("p", { role: "note" },
+      "Дневник ученика открывают сам ученик, его родители и сотрудники школы. Оператору района доступны "),
+    h("ul", { class: "links" }, h("li", {}, h("a", { href: "#/reports" }, "отчёты по району и школам")),
+      h("li", {}, h("a", { href: "#/schools" }, "школы района"))));
+    return null;
+  }
   const children = me.children || [];
   const self = context.hasRole("student") && me.person.id === studentId;
   const child = children.find((item) => item.id === studentId);
   const name = self ? "Мой дневник" : child ? `Дневник: ${child.full_name}` : "Дневник";
-  // The period: from the address, else the quarter (trimester) of today in the student's school
-  // (for the district operator: the school in the address, else the one chosen last).
-  const district = !me.school && context.hasRole("district_operator");
-  const schoolId = (child && child.school_id) || (me.school && me.school.id)
-    || (district ? addressSchool || (rememberedSchool() || {}).id : null) || null;
-  const schoolQuery = district && schoolId ? `?school=${schoolId}` : "";
+  // The period: from the address, else the quarter (trimester) of today in the student's school.
+  const schoolId = (child && child.school_id) || (me.school && me.school.id) || null;
   let periods = [];
   let period = periodId;
   try {
@@ -63,7 +68,7 @@ export async function render(view, context, { studentId, periodId, schoolId: add
     }
   }
   const chooser = periods.length ? periodSwitcher(periods, data ? data.period.id : period, (id) => {
-    location.hash = `#/diary/${studentId}/${id}${schoolQuery}`;
+    location.hash = `#/diary/${studentId}/${id}`;
   }) : null;
   const end = data ? parseDay(data.period.end_date) : null;
   let monday = mondayOf(end && today > end ? end : today);

@@ -1,6 +1,6 @@
 // The district operator's schools: open a school and name its journal
 // administrator, who gets an activation code to print; choose the school
-// whose class pages and diaries the operator opens (their study periods).
+// whose class pages the operator opens (their study periods).
 import { get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { formatDateTime } from "../i18n.js";
@@ -39,7 +39,7 @@ export async function render(view) {
   return null;
 }
 
-// The school whose class pages and diaries the operator opens (pressed: the chosen one).
+// The school whose class pages the operator opens (pressed: the chosen one).
 function viewButton(school, status) {
   const title = school.short_name || school.name;
   const button = h("button", {
@@ -50,7 +50,7 @@ function viewButton(school, status) {
     rememberSchool(school);
     for (const other of document.querySelectorAll("button.view-school")) other.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-pressed", "true");
-    status.textContent = `Страницы классов и дневники открываются в школе: ${title}.`;
+    status.textContent = `Страницы классов открываются в школе: ${title}.`;
   });
   return button;
 }
