@@ -25,8 +25,8 @@ class Channels:
     email: bool = False
 
 
-def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite); True if a row was added."""
+def _insert(session: Session):
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -34,8 +34,20 @@ def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the two databases ezh runs on
         raise RuntimeError(f"unsupported database {dialect}")
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    return insert
+
+
+def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite); True if a row was added."""
+    statement = _insert(session)(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
     return session.execute(statement).first() is not None
+
+
+def upsert(session: Session, table, values: dict, key: str) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE: the row with `values`, new or replaced, in one statement."""
+    statement = _insert(session)(table).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[key], set_={name: statement.excluded[name] for name in values if name != key}))
 
 
 def chosen_modes(session: Session, person_ids: list[str]) -> dict[str, dict[tuple[str, str], str]]:
@@ -47,12 +59,19 @@ def chosen_modes(session: Session, person_ids: list[str]) -> dict[str, dict[tupl
 
 
 def quiet_hours(session: Session, person_id: str) -> tuple[dt.time | None, dt.time | None]:
-    setting = session.execute(
-        select(store.person_setting).where(store.person_setting.c.person_id == person_id)
-    ).first()
-    if setting is None or not (setting.quiet_start and setting.quiet_end):
-        return None, None
-    return rules.c1_clock_time("quiet_start", setting.quiet_start), rules.c1_clock_time("quiet_end", setting.quiet_end)
+    return quiet_hours_of(session, [person_id])[person_id]
+
+
+def quiet_hours_of(session: Session, person_ids: list[str]) -> dict[str, tuple[dt.time | None, dt.time | None]]:
+    """Each person's quiet hours (None, None when unset), in one query."""
+    hours: dict[str, tuple[dt.time | None, dt.time | None]] = {person_id: (None, None) for person_id in person_ids}
+    for setting in session.execute(
+        select(store.person_setting).where(store.person_setting.c.person_id.in_(person_ids))
+    ):
+        if setting.quiet_start and setting.quiet_end:
+            hours[setting.person_id] = (rules.c1_clock_time("quiet_start", setting.quiet_start),
+                                        rules.c1_clock_time("quiet_end", setting.quiet_end))
+    return hours
 
 
 def notify(
@@ -76,26 +95,70 @@ def notify(
     the caller's transaction also holds the consumer's processed-event row.
     Returns the new id, or None.
     """
+    created = notify_all(
+        session, source_key=source_key, recipients=[recipient], kind=kind, text=text, now=now, channels=channels,
+        school_id=school_id, student_id=student_id, email_allowed=email_allowed,
+        chosen=None if chosen is None else {recipient.person_id: chosen},
+    )
+    return created.get(recipient.person_id)
+
+
+def notify_all(
+    session: Session,
+    *,
+    source_key: str,
+    recipients: list[Recipient] | tuple[Recipient, ...],
+    kind: str,
+    text: rules.Text,
+    now: dt.datetime,
+    channels: Channels,
+    school_id: str = "",
+    student_id: str = "",
+    email_allowed: bool = True,
+    chosen: dict[str, dict[tuple[str, str], str]] | None = None,
+) -> dict[str, str]:
+    """The same notification for each recipient, as `notify` makes it, in one insert.
+
+    `chosen` holds each recipient's own choices (`chosen_modes`); they are
+    read when it is None.  Returns the new notification ids by recipient,
+    without those told of this source before.
+    """
+    if not recipients:
+        return {}
     if chosen is None:
-        chosen = chosen_modes(session, [recipient.person_id])[recipient.person_id]
-    in_app = rules.c1_mode(kind, "in_app", chosen)
-    email_mode = rules.c1_mode(kind, "email", chosen)
-    send_email = channels.email and email_allowed and bool(recipient.email) and email_mode != rules.OFF
-    if in_app == rules.OFF and not send_email:
-        return None
-    notification_id = str(uuid.uuid4())
-    added = insert_ignoring_duplicate(session, store.notification, dict(
-        id=notification_id, recipient_id=recipient.person_id, kind=kind, title=text.title[:200], body=text.body,
-        link=text.link, student_id=student_id, school_id=school_id, source_key=source_key, create_time=now,
-        shown=in_app != rules.OFF,
-    ))
-    if not added:  # this recipient was told of this source before
-        return None
-    if send_email:
-        due = rules.c1_send_time(email_mode, now, *quiet_hours(session, recipient.person_id))
-        session.execute(store.delivery.insert().values(
-            id=str(uuid.uuid4()), notification_id=notification_id, recipient_id=recipient.person_id,
-            channel="email", address=recipient.email, recipient_name=recipient.name, status="pending",
-            due_time=due, attempts=0,
+        chosen = chosen_modes(session, [recipient.person_id for recipient in recipients])
+    rows, emails = [], {}
+    for recipient in recipients:
+        own = chosen.get(recipient.person_id, {})
+        in_app = rules.c1_mode(kind, "in_app", own)
+        email_mode = rules.c1_mode(kind, "email", own)
+        send_email = channels.email and email_allowed and bool(recipient.email) and email_mode != rules.OFF
+        if in_app == rules.OFF and not send_email:
+            continue
+        if send_email:
+            emails[recipient.person_id] = (recipient, email_mode)
+        rows.append(dict(
+            id=str(uuid.uuid4()), recipient_id=recipient.person_id, kind=kind, title=text.title[:200],
+            body=text.body, link=text.link, student_id=student_id, school_id=school_id, source_key=source_key,
+            create_time=now, shown=in_app != rules.OFF,
         ))
-    return notification_id
+    created = insert_ignoring_duplicates(session, store.notification, rows)  # those told before are skipped
+    sent = [person_id for person_id in created if person_id in emails]
+    if sent:
+        hours = quiet_hours_of(session, sent)
+        session.execute(store.delivery.insert(), [
+            dict(id=str(uuid.uuid4()), notification_id=created[person_id], recipient_id=person_id, channel="email",
+                 address=emails[person_id][0].email, recipient_name=emails[person_id][0].name, status="pending",
+                 due_time=rules.c1_send_time(emails[person_id][1], now, *hours[person_id]), attempts=0)
+            for person_id in sent
+        ])
+    return created
+
+
+def insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> dict[str, str]:
+    """Notifications in one INSERT … ON CONFLICT DO NOTHING; the ids of those added, by recipient."""
+    if not rows:
+        return {}
+    statement = _insert(session)(table).values(rows).on_conflict_do_nothing().returning(
+        table.c.recipient_id, table.c.id)
+    return {row.recipient_id: row.id for row in session.execute(statement)}
