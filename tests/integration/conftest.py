@@ -30,6 +30,9 @@ FAST = dict(
     bus_polling_interval_seconds=0.05,
     bus_visibility_timeout_seconds=2,
     consumer_max_attempts=3,
+    # Small batches, so that a stream of a few dozen events spans several
+    # transactions and a test can stop a consumer in the middle of it.
+    consumer_batch_size=5,
     shutdown_grace_seconds=0,
 )
 
