@@ -6,18 +6,25 @@ holding the demo district. The seed's history of marks is treated as
 published before notify started (notify learns only the roster), so the
 measured stream is the bench's own. Then, for `--duration` seconds, it
 saves marks at a steady `--rate` per second through the gateway (the Flask
-app in process, its gRPC clients, the services): each request changes one
-student's mark at Friday's mathematics lesson of 5А, round-robin over the
-class. Each mark goes journal → outbox → relay → bus → notify's consumer →
-an inbox row for the student's parent.
+app in process, its gRPC clients, the services) the way a teacher's lesson
+grid saves: one PUT /api/v1/journal/lessons/{lesson}/entries changes the
+marks of `--marks-per-save` students at once (200 marks/s with 10 a save
+is 20 saves/s). The students are those of 5А and 9Б whose parent has no
+other child there, in fixed groups at the teacher's first Friday lesson of
+each class; the groups take turns. Each mark goes journal → outbox → relay
+→ bus → notify's consumer → an inbox row for the student's parent.
 
-Latency = the inbox row's creation time minus the moment the gateway
-answered the save; the k-th save of a student is matched with the k-th
-mark notification of their parent (events of one student are handled in
-order). Prints the achieved rate and p50/p95/p99; the issue's goal is
+Latency: from the moment the gateway answered the save to the parent's
+inbox row; the k-th save of a student is matched with the k-th mark
+notification of their parent (events of one student are handled in order).
+Two figures: by the row's creation time (stamped while notify handles the
+event, before its transaction commits), and by the moment a poll of
+notify's database every `--poll` seconds first saw it committed (an upper
+bound, late by up to one poll). Prints the achieved rate, notify's
+throughput, p50/p95/p99 and the load average; the issue's goal is
 p99 ≤ 2 s at 200 marks/s for 60 s with RabbitMQ.
 
-    .venv/bin/python -m bench.notify_bench [--rate 20] [--duration 10] [--embedded]
+    .venv/bin/python -m bench.notify_bench [--rate 20] [--duration 10] [--marks-per-save 10] [--embedded]
     .venv/bin/python -m bench.notify_bench --rate 200 --duration 60
 """
 from __future__ import annotations
@@ -34,6 +41,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -45,7 +53,7 @@ from services.auth.seed import seed_demo as seed_auth
 from services.common import bus
 from services.common.clock import as_utc
 from services.common.database import Database
-from services.common.demo import build_district, demo_id
+from services.common.demo import build_district
 from services.common.grpc_server import ServiceRuntime
 from services.common.migrations import upgrade
 from services.common.settings import Settings
@@ -74,9 +82,7 @@ def _settings(args, data_dir: Path, urls: dict[str, str]) -> Settings:
 
 def run(args) -> None:
     district = build_district()
-    school_class = district.schools[0].classes[0]
-    students = school_class.students[1:]  # each with their own parent
-    lesson = demo_id("lesson", school_class.id, FRIDAY_1PM.date(), 1)
+    students = _students_with_their_own_parent(district)
     urls = {} if args.embedded else scratch_databases(args.postgres, ["auth", "journal", "notify"])
     runtimes: list[ServiceRuntime] = []
     process = None
@@ -109,17 +115,23 @@ def run(args) -> None:
                     "notify_grpc_address": notify_address}))})
             notify_db = Database(settings.database_url("notify"))
             deadline = time.monotonic() + 120
-            while _count(notify_db, notify_store.guardian) < len(students):
+            while _known_guardians(notify_db, [student.id for student in students]) < len(students):
                 if time.monotonic() > deadline:
                     raise SystemExit("notify did not learn the roster in 2 minutes")
                 time.sleep(0.2)
+            students = _told_electronically(notify_db, students)
             app = create_app(settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}",
                                                          "notify_grpc_address": notify_address}))
             client = app.test_client()
             response = client.post("/api/v1/auth/login", json={"login": "teacher", "password": PASSWORD})
             teacher = {"Authorization": f"Bearer {response.get_json()['access_token']}"}
-            saved = _stream(client, teacher, lesson, students, args.rate, args.duration, args.workers)
-            _report(notify_db, district, saved, args)
+            groups = _save_groups(journal_db, district, students, args.marks_per_save)
+            parents = {student.id: district.guardian_of(student.id).id for group in groups for student in group.students}
+            watcher = InboxWatcher(notify_db, parents, args.poll)
+            watcher.start()
+            load_before = os.getloadavg()
+            saved = _stream(client, teacher, groups, args.rate, args.duration, args.workers)
+            _report(watcher, parents, saved, args, load_before)
             notify_db.dispose()
             journal_db.dispose()
         finally:
@@ -133,35 +145,85 @@ def run(args) -> None:
                 _delete_bus(settings)
 
 
-def _stream(client, teacher, lesson, students, rate, duration, workers):
-    """Saves at a steady pace from a few threads; each student's saves stay in order."""
-    total = int(rate * duration)
+@dataclass(frozen=True)
+class SaveGroup:
+    """Students whose marks one save changes, at their class's lesson."""
+
+    lesson_id: str
+    students: tuple
+
+
+def _students_with_their_own_parent(district) -> list:
+    """Students of 5А and 9Б whose parent has no other child there (their inbox holds only this child's marks)."""
+    students = [student for school_class in district.schools[0].classes for student in school_class.students]
+    children = defaultdict(int)
+    for student in students:
+        children[district.guardian_of(student.id).id] += 1
+    return [student for student in students if children[district.guardian_of(student.id).id] == 1]
+
+
+def _save_groups(journal_db: Database, district, students, marks_per_save: int) -> list[SaveGroup]:
+    """Fixed groups of `marks_per_save` students of one class, each at the teacher's first Friday lesson of it."""
+    teacher = district.account("teacher").person.id
+    lesson = journal_store.lesson
+    with journal_db.session() as session:
+        rows = session.execute(sa.select(lesson.c.id, lesson.c.class_id).where(
+            lesson.c.teacher_id == teacher, lesson.c.date == FRIDAY_1PM.date(), lesson.c.subgroup_id.is_(None),
+        ).order_by(lesson.c.number)).all()
+    first_lesson: dict[str, str] = {}
+    for row in rows:
+        first_lesson.setdefault(row.class_id, row.id)
+    groups = []
+    for school_class in district.schools[0].classes:
+        if school_class.id not in first_lesson:
+            continue
+        mine = [student for student in students if student in school_class.students]
+        for start in range(0, len(mine) - marks_per_save + 1, marks_per_save):
+            groups.append(SaveGroup(first_lesson[school_class.id], tuple(mine[start:start + marks_per_save])))
+    if not groups:
+        raise SystemExit(f"no class has {marks_per_save} students for one save")
+    return groups
+
+
+def _stream(client, teacher, groups: list[SaveGroup], rate, duration, workers):
+    """Saves at a steady pace from a few threads; the saves of one group (so of each student) stay in order."""
+    marks_per_save = len(groups[0].students)
+    total = int(rate * duration / marks_per_save)
     saved: dict[str, list[float]] = defaultdict(list)
-    state = {student.id: {"id": None, "value": 3} for student in students}
-    locks = {student.id: threading.Lock() for student in students}
+    state = {student.id: {"id": None, "value": 3} for group in groups for student in group.students}
+    locks = [threading.Lock() for _ in groups]
     started = time.monotonic()
     errors = []
+    save_seconds = []
 
     def worker(offset: int) -> None:
         for index in range(offset, total, workers):
-            student = students[index % len(students)]
-            pause = started + index / rate - time.monotonic()
+            group_index = index % len(groups)
+            group = groups[group_index]
+            pause = started + index * marks_per_save / rate - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            with locks[student.id]:
-                mark = state[student.id]
-                mark["value"] = 3 + (mark["value"] - 2) % 3  # 3, 4, 5, 3 … a change every time
-                body = {"value": mark["value"], "work_type": "oral"}
-                if mark["id"]:
-                    body["id"] = mark["id"]
-                response = client.put(f"/api/v1/journal/lessons/{lesson}/entries", headers=teacher, json={
-                    "entries": [{"student_id": student.id, "marks": [body]}]})
+            with locks[group_index]:
+                entries = []
+                for student in group.students:
+                    mark = state[student.id]
+                    mark["value"] = 3 + (mark["value"] - 2) % 3  # 3, 4, 5, 3 … a change every time
+                    body = {"value": mark["value"], "work_type": "oral"}
+                    if mark["id"]:
+                        body["id"] = mark["id"]
+                    entries.append({"student_id": student.id, "marks": [body]})
+                begun = time.monotonic()
+                response = client.put(f"/api/v1/journal/lessons/{group.lesson_id}/entries", headers=teacher,
+                                      json={"entries": entries})
+                answered = time.time()
+                save_seconds.append(time.monotonic() - begun)
                 if response.status_code != 200:
                     errors.append(response.get_data(as_text=True))
                     continue
-                saved[student.id].append(time.time())
-                mark["id"] = next(item["id"] for item in response.get_json()["marks"]
-                                  if item["student_id"] == student.id)
+                marks = {item["student_id"]: item["id"] for item in response.get_json()["marks"]}
+                for student in group.students:
+                    saved[student.id].append(answered)
+                    state[student.id]["id"] = marks[student.id]
 
     threads = [threading.Thread(target=worker, args=(offset,)) for offset in range(workers)]
     for thread in threads:
@@ -170,39 +232,86 @@ def _stream(client, teacher, lesson, students, rate, duration, workers):
         thread.join()
     elapsed = time.monotonic() - started
     count = sum(len(times) for times in saved.values())
-    print(f"saved {count} marks in {elapsed:.1f} s: {count / elapsed:.1f}/s (asked {rate}/s); "
+    print(f"saved {count} marks in {len(save_seconds)} saves of {marks_per_save} in {elapsed:.1f} s: "
+          f"{count / elapsed:.1f} marks/s (asked {rate}/s); a save took p50 "
+          f"{percentile(save_seconds, 0.5) * 1000:.0f} ms, p95 {percentile(save_seconds, 0.95) * 1000:.0f} ms; "
           f"{len(errors)} refused{': ' + errors[0][:200] if errors else ''}", flush=True)
     return saved
 
 
-def _report(notify_db: Database, district, saved: dict[str, list[float]], args) -> None:
-    parents = {student_id: district.guardian_of(student_id).id for student_id in saved}
+class InboxWatcher:
+    """Polls notify's database for each parent's count of committed mark notifications."""
+
+    def __init__(self, database: Database, parents: dict[str, str], interval: float) -> None:
+        self.database = database
+        self.parents = sorted(set(parents.values()))
+        self.interval = interval
+        # Per parent: the times at which their k-th notification was first seen.
+        self.seen: dict[str, list[float]] = defaultdict(list)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def total(self) -> int:
+        return sum(len(times) for times in self.seen.values())
+
+    def _run(self) -> None:
+        table = notify_store.notification
+        query = sa.select(table.c.recipient_id, sa.func.count()).where(
+            table.c.kind == "mark", table.c.recipient_id.in_(self.parents)).group_by(table.c.recipient_id)
+        while not self._stop.is_set():
+            with self.database.session() as session:
+                counts = session.execute(query).all()
+            now = time.time()
+            for parent, count in counts:
+                times = self.seen[parent]
+                times.extend([now] * (count - len(times)))
+            self._stop.wait(self.interval)
+
+
+def _report(watcher: InboxWatcher, parents: dict[str, str], saved: dict[str, list[float]], args,
+            load_before) -> None:
     expected = sum(len(times) for times in saved.values())
-    table = notify_store.notification
     deadline = time.monotonic() + 300
-    while True:
-        with notify_db.session() as session:
-            rows = session.execute(sa.select(table.c.recipient_id, table.c.create_time).where(
-                table.c.kind == "mark", table.c.recipient_id.in_(parents.values())).order_by(
-                table.c.create_time)).all()
-        if len(rows) >= expected or time.monotonic() > deadline:
-            break
+    while watcher.total() < expected and time.monotonic() < deadline:
         time.sleep(0.5)
-    arrived: dict[str, list[float]] = defaultdict(list)
+    watcher.stop()
+    table = notify_store.notification
+    with watcher.database.session() as session:
+        rows = session.execute(sa.select(table.c.recipient_id, table.c.create_time).where(
+            table.c.kind == "mark", table.c.recipient_id.in_(parents.values())).order_by(
+            table.c.create_time)).all()
+    created: dict[str, list[float]] = defaultdict(list)
     for row in rows:
-        arrived[row.recipient_id].append(as_utc(row.create_time).timestamp())
-    latencies = []
+        created[row.recipient_id].append(as_utc(row.create_time).timestamp())
+    by_creation, by_commit = [], []
     for student_id, times in saved.items():
-        for sent, came in zip(times, arrived[parents[student_id]]):
-            latencies.append(came - sent)
-    if not latencies:
+        parent = parents[student_id]
+        by_creation.extend(came - sent for sent, came in zip(times, created[parent]))
+        by_commit.extend(came - sent for sent, came in zip(times, watcher.seen[parent]))
+    if not by_creation:
         print("no notification arrived")
         return
+    arrivals = sorted(time for times in watcher.seen.values() for time in times)
+    first_save = min(times[0] for times in saved.values() if times)
+    drained = len(arrivals) / max(arrivals[-1] - first_save, 1e-9)
     mode = "SQLite + embedded bus" if args.embedded else "PostgreSQL + RabbitMQ"
-    print(f"{mode}: {len(latencies)} of {expected} inbox entries; mark saved → parent's inbox: "
-          f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
-          f"mean {statistics.fmean(latencies) * 1000:.0f} ms (goal p99 ≤ 2000 ms)")
+    print(f"{mode}: {len(by_creation)} of {expected} inbox entries; notify drained {drained:.1f} events/s "
+          f"(first save to last entry seen)")
+    for name, latencies in (("by the row's creation time", by_creation),
+                            (f"by commit (seen by a poll every {args.poll:g} s)", by_commit)):
+        print(f"  mark saved → parent's inbox, {name}: p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+              f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
+              f"max {max(latencies) * 1000:.0f} ms, mean {statistics.fmean(latencies) * 1000:.0f} ms "
+              f"(goal p99 ≤ 2000 ms)")
+    print("  load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
+        *load_before, *os.getloadavg()), flush=True)
 
 
 def _free_address() -> str:
@@ -221,9 +330,21 @@ def _environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _count(database: Database, table) -> int:
+def _told_electronically(database: Database, students: list) -> list:
+    """The students whose parent uses the journal (J7: the others are told on paper) and who have not left."""
+    guardian, student = notify_store.guardian, notify_store.student
     with database.session() as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(table))
+        told = set(session.scalars(sa.select(guardian.c.student_id).join(
+            student, student.c.id == guardian.c.student_id).where(
+            guardian.c.student_id.in_([item.id for item in students]), guardian.c.electronic_access,
+            student.c.status != "departed")))
+    return [item for item in students if item.id in told]
+
+
+def _known_guardians(database: Database, student_ids: list[str]) -> int:
+    table = notify_store.guardian
+    with database.session() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.student_id.in_(student_ids)))
 
 
 def _delete_bus(settings: Settings) -> None:
@@ -243,7 +364,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=20, help="marks per second")
     parser.add_argument("--duration", type=float, default=10, help="seconds")
+    parser.add_argument("--marks-per-save", type=int, default=10,
+                        help="students' marks saved by one request (a lesson grid's save)")
     parser.add_argument("--workers", type=int, default=8, help="threads sending requests")
+    parser.add_argument("--poll", type=float, default=0.1, help="seconds between polls of the inbox")
     parser.add_argument("--embedded", action="store_true", help="SQLite and the embedded bus")
     parser.add_argument("--postgres", default=os.environ.get("EZH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--amqp", default=os.environ.get("EZH_BENCH_AMQP_URL", DEFAULT_AMQP))
