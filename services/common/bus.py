@@ -27,7 +27,7 @@ STAFF_CHANGES = "auth.staff.changed.v1"
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "journal": (
         "auth.school.created.v1", REVOCATIONS, "schedule.timetable.published.v1", "schedule.lesson.substituted.v1",
-        "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1",
+        "schedule.lesson.cancelled.v1", "schedule.lesson.moved.v1", "schedule.calendar.changed.v1",
     ),
     "schedule": (REVOCATIONS,),
     "notify": (

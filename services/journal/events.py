@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.events import Event
-from services.journal import store, timetable
+from services.journal import calendar, store, timetable
 
 
 def on_school_created(session: Session, event: Event) -> None:
@@ -15,4 +15,4 @@ def on_school_created(session: Session, event: Event) -> None:
         session.execute(store.school.insert().values(id=data.school_id, name=data.name))
 
 
-HANDLERS = {"ezh.auth.school.created.v1": on_school_created, **timetable.HANDLERS}
+HANDLERS = {"ezh.auth.school.created.v1": on_school_created, **timetable.HANDLERS, **calendar.HANDLERS}

@@ -55,9 +55,17 @@ def _refuse_conflicts(conflicts) -> None:
                                  conflicts=json.dumps([c.message for c in conflicts], ensure_ascii=False))
 
 
-def calendar_changed_event(school_id: str, year_id: str, actor_id: str):
-    return new_event(EVENT_CALENDAR, SERVICE, f"academic-years/{year_id}", school_id,
-                     events_pb2.CalendarChanged(school_id=school_id, academic_year_id=year_id, actor_id=actor_id))
+def calendar_changed_event(session, school_id: str, year_id: str, actor_id: str):
+    """ezh.schedule.calendar.changed.v1 with the year's dates and periods as they stand now."""
+    year = session.execute(select(store.academic_year).where(store.academic_year.c.id == year_id)).one()
+    periods = session.execute(select(store.study_period).where(store.study_period.c.academic_year_id == year_id)
+                              .order_by(store.study_period.c.start_date, store.study_period.c.kind)).all()
+    return new_event(EVENT_CALENDAR, SERVICE, f"academic-years/{year_id}", school_id, events_pb2.CalendarChanged(
+        school_id=school_id, academic_year_id=year_id, actor_id=actor_id, name=year.name,
+        start_date=year.start_date.isoformat(), end_date=year.end_date.isoformat(),
+        periods=[events_pb2.CalendarPeriod(period_id=row.id, kind=row.kind, number=row.number or 0,
+                                           start_date=row.start_date.isoformat(), end_date=row.end_date.isoformat())
+                 for row in periods]))
 
 
 def published_events(school_id: str, rows: list[dict], first: dt.date, last: dt.date, class_ids, actor_id: str):
@@ -347,7 +355,8 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
                     id=period.id and identifier("period.id", period.id) or str(uuid.uuid4()), school_id=school_id,
                     academic_year_id=year_id, kind=period.kind, number=period.number or None, start_date=first,
                     end_date=last))
-            outbox.record(session, store.outbox, calendar_changed_event(school_id, year_id, identity.person_id))
+            outbox.record(session, store.outbox,
+                          calendar_changed_event(session, school_id, year_id, identity.person_id))
             response = schedule_pb2.SaveAcademicYearResponse(academic_year=_year_message(session, year_id))
         self.relay.wake()
         return response
@@ -395,7 +404,8 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
                     store.dated_lesson.c.date <= last, store.dated_lesson.c.status != "cancelled")).all():
                 self._change(session, identity, row, "cancelled", EVENT_CANCELLED, title, status="cancelled")
                 cancelled += 1
-            outbox.record(session, store.outbox, calendar_changed_event(school_id, year_id, identity.person_id))
+            outbox.record(session, store.outbox,
+                          calendar_changed_event(session, school_id, year_id, identity.person_id))
         self.relay.wake()
         return schedule_pb2.AddHolidayResponse(
             holiday=schedule_pb2.Holiday(id=holiday_id, kind=holiday.kind, title=title,
@@ -428,7 +438,8 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
             session.execute(store.special_day.insert().values(
                 school_id=school_id, date=day, academic_year_id=year_id,
                 timetable_weekday=special.timetable_weekday or None, bell_schedule_id=bell_id or None, title=title))
-            outbox.record(session, store.outbox, calendar_changed_event(school_id, year_id, identity.person_id))
+            outbox.record(session, store.outbox,
+                          calendar_changed_event(session, school_id, year_id, identity.person_id))
         self.relay.wake()
         return schedule_pb2.SaveSpecialDayResponse(special_day=schedule_pb2.SpecialDay(
             date=day.isoformat(), timetable_weekday=special.timetable_weekday, bell_schedule_id=bell_id, title=title))
