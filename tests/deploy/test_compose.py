@@ -169,3 +169,12 @@ def test_init_script_creates_isolated_databases_on_real_postgres(postgres_server
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 connection.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def test_attachments_are_kept_on_named_volumes(compose):
+    """The journal's and notify's attachments outlive their containers (the root filesystem is read-only)."""
+    for name in ("journal", "notify"):
+        service = _services(compose)[name]
+        data_dir = service["environment"]["EZH_DATA_DIR"]
+        volumes = dict(volume.split(":", 1) for volume in service["volumes"])
+        assert volumes.get(f"{name}-files") == data_dir and f"{name}-files" in compose["volumes"]

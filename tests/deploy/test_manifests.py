@@ -485,3 +485,21 @@ def test_manifests_are_plain_yaml_files():
     for path in K8S.rglob("*"):
         if path.is_file():
             assert path.suffix == ".yaml" or path.name == "config.env", f"unexpected file {path}"
+
+
+@pytest.mark.parametrize("kustomization", APP.values())
+def test_attachments_outlive_a_pod_on_a_volume_every_replica_shares(kustomization):
+    """The journal's homework files and notify's message attachments live under EZH_DATA_DIR: a
+    ReadWriteMany claim, one folder per service, never the pod's memory-backed /tmp."""
+    objects = kube.render(kustomization)
+    deployments = kube.of_kind(objects, "Deployment")
+    claims = kube.of_kind(objects, "PersistentVolumeClaim")
+    for name in ("journal", "notify"):
+        spec = kube.pod_template(deployments[name])["spec"]
+        container = spec["containers"][0]
+        data_dir = kube.effective_env(container, objects)["EZH_DATA_DIR"]
+        mount = next(mount for mount in container["volumeMounts"] if data_dir.startswith(mount["mountPath"]))
+        assert mount.get("subPath") == name and not mount.get("readOnly")
+        volume = next(volume for volume in spec["volumes"] if volume["name"] == mount["name"])
+        claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+        assert claim["spec"]["accessModes"] == ["ReadWriteMany"], name
