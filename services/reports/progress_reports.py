@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy.orm import Session
 
 from services.journal.rules.final_marks import FinalMarkValue
-from services.journal.rules.results import STANDING_TITLES, StudentStanding, class_results, marks_summary
+from services.journal.rules.results import (
+    STANDING_TITLES, ClassResults, StudentStanding, class_results, marks_summary,
+)
 from services.reports import queries
 from services.reports.documents import Chart, Document, Table
 from services.reports.rules.attendance import j5_missed_by_student, j5_missed_by_week
@@ -25,11 +27,16 @@ def counted_marks(data: queries.SchoolData) -> dict[str, dict[str, FinalMarkValu
     """Each student's counted mark per subject (R1: the final mark, else the rounded average)."""
     result: dict[str, dict[str, FinalMarkValue]] = defaultdict(dict)
     sums = data.mark_sums
-    pairs = set(data.marks_by_pair if sums is None else sums) | set(data.final_marks)
-    for student_id, subject_id in pairs:
-        if student_id not in data.students:
+    finals: dict[str, FinalMarkValue] = {}  # a final mark's text read once per value
+    for (student_id, subject_id), final in data.final_marks.items():
+        if student_id in data.students and final.value:
+            if final.value not in finals:
+                finals[final.value] = r1_counted_mark_of_sums(final.value, None).value
+            result[student_id][subject_id] = finals[final.value]
+    for student_id, subject_id in set(data.marks_by_pair if sums is None else sums):
+        if student_id not in data.students or subject_id in result.get(student_id, ()):
             continue
-        final = data.final_marks.get((student_id, subject_id))
+        final = data.final_marks.get((student_id, subject_id))  # one with an empty value
         final_text = final.value if final is not None else None
         if sums is None:
             counted = r1_counted_mark(final_text, data.marks_of(student_id, subject_id))
@@ -47,7 +54,11 @@ def basis_note(data: queries.SchoolData) -> str:
 
 
 def results_row(marks_by_student: Mapping[str, Iterable[FinalMarkValue]], student_count: int) -> list:
-    results = class_results({student: list(marks) for student, marks in marks_by_student.items()})
+    return results_cells(class_results({student: list(marks) for student, marks in marks_by_student.items()}),
+                         student_count)
+
+
+def results_cells(results: ClassResults, student_count: int) -> list:
     return [student_count, results.graded, *(results.counts[s] for s in STANDINGS),
             results.pass_rate, results.quality_rate, results.mean, results.sou]
 
@@ -67,17 +78,21 @@ def _distribution_chart(counted: Mapping[str, Mapping[str, FinalMarkValue]]) -> 
 
 
 def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None,
-                known: Mapping[str, Mapping[str, Mapping[str, FinalMarkValue]]] | None = None) -> Chart | None:
-    """Pass and quality rate over the periods of the same kind up to this one (`known`: counted marks by period)."""
+                known: Mapping[str, Mapping[str, Mapping[str, FinalMarkValue]]] | None = None,
+                known_results: Mapping[str, ClassResults] | None = None) -> Chart | None:
+    """Pass and quality rate over the periods of the same kind up to this one (`known`: counted marks by period,
+    `known_results`: the results of the same students by period)."""
     if not span.period_id:
         return None
     periods = [p for p in queries.school_periods(session, school_id) if p.kind == span.kind and p.start <= span.start]
     labels, passes, quality = [], [], []
     for period in periods[-6:]:
-        counted = (known or {}).get(period.id)
-        if counted is None:
-            counted = counted_marks(queries.load_results(session, school_id, period.span(), class_ids))
-        results = class_results({s: list(m.values()) for s, m in counted.items()})
+        results = (known_results or {}).get(period.id)
+        if results is None:
+            counted = (known or {}).get(period.id)
+            if counted is None:
+                counted = counted_marks(queries.load_results(session, school_id, period.span(), class_ids))
+            results = class_results({s: list(m.values()) for s, m in counted.items()})
         if results.graded:
             labels.append(period.title)
             passes.append(float(results.pass_rate))
@@ -97,16 +112,19 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
                         f"Подсчёт {basis_note(data)}", queries.school_name(session, school_id))
     classes = Table("classes", "По классам", ["Класс", *RESULT_COLUMNS, "Успеваемость пред., %",
                                                "Качество пред., %"])
+    by_class: dict[str, list[queries.StudentRow]] = defaultdict(list)
+    for student in data.students.values():
+        by_class[student.class_id].append(student)
     for class_id, row in data.classes.items():
-        members = [s for s in data.students.values() if s.class_id == class_id]
+        members = by_class[class_id]
         marks = {s.id: list(counted.get(s.id, {}).values()) for s in members}
         earlier = class_results({s.id: list(before.get(s.id, {}).values()) for s in members})
         classes.rows.append([row.name, *results_row(marks, len(members)), earlier.pass_rate, earlier.quality_rate])
     school = Table("school", "По школе", ["Школа", *RESULT_COLUMNS, "Успеваемость пред., %", "Качество пред., %"])
     earlier = class_results({s: list(before.get(s, {}).values()) for s in data.students})
-    school.rows.append([document.school_name or "Школа",
-                        *results_row({s: list(counted.get(s, {}).values()) for s in data.students},
-                                     len(data.students)), earlier.pass_rate, earlier.quality_rate])
+    now = class_results({s: list(counted.get(s, {}).values()) for s in data.students})
+    school.rows.append([document.school_name or "Школа", *results_cells(now, len(data.students)),
+                        earlier.pass_rate, earlier.quality_rate])
     subjects = Table("subjects", "По предметам", ["Предмет", *SUMMARY_COLUMNS])
     for subject_id, name in sorted(data.subjects.items(), key=lambda item: item[1]):
         subjects.rows.append([name, *summary_row([m[subject_id] for m in counted.values() if subject_id in m])])
@@ -116,14 +134,14 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
         taught[teacher_id].append((class_id, subject_id))
     names = queries.staff_names(session, school_id)
     for teacher_id, pairs in sorted(taught.items(), key=lambda item: (queries.teacher_name(names, item[0]), item[0])):
-        values = [counted[s.id][subject_id] for class_id, subject_id in pairs for s in data.students.values()
-                  if s.class_id == class_id and subject_id in counted.get(s.id, {})]
+        values = [counted[s.id][subject_id] for class_id, subject_id in pairs for s in by_class[class_id]
+                  if subject_id in counted.get(s.id, {})]
         what = ", ".join(sorted(f"{data.classes[c].name} {data.subjects.get(sub, '')}" for c, sub in pairs))
         teachers.rows.append([queries.teacher_name(names, teacher_id), what, *summary_row(values)])
     document.tables = [school, classes, subjects, teachers]
     document.charts = [_distribution_chart(counted)]
-    known = {span.period_id: counted, **({previous.period_id: before} if previous and previous.period_id else {})}
-    trend = trend_chart(session, school_id, span, known=known)
+    known = {span.period_id: now, **({previous.period_id: earlier} if previous and previous.period_id else {})}
+    trend = trend_chart(session, school_id, span, known_results=known)
     if trend:
         document.charts.append(trend)
     return document

@@ -207,12 +207,16 @@ def _classes_and_students(session: Session, data: SchoolData, class_ids: set[str
 def _final_marks(session: Session, data: SchoolData) -> None:
     if data.span.period_id:
         f = store.final_mark
-        for row in session.execute(select(f).where(f.c.school_id == data.school_id, f.c.period_id == data.span.period_id,
-                                                   f.c.class_id.in_(list(data.classes)))):
-            data.final_marks[(row.student_id, row.subject_id)] = row
-            data.subjects.setdefault(row.subject_id, row.subject_name)
-            if row.teacher_id:
-                data.teachers.setdefault((row.class_id, row.subject_id), row.teacher_id)
+        for row in session.execute(select(f.c.student_id, f.c.subject_id, f.c.class_id, f.c.subject_name,
+                                          f.c.teacher_id, f.c.value)
+                                   .where(f.c.school_id == data.school_id, f.c.period_id == data.span.period_id,
+                                          f.c.class_id.in_(list(data.classes)))).all():
+            student_id, subject_id, class_id, subject_name, teacher_id, _ = row
+            data.final_marks[(student_id, subject_id)] = row
+            if subject_id not in data.subjects:
+                data.subjects[subject_id] = subject_name
+            if teacher_id and (class_id, subject_id) not in data.teachers:
+                data.teachers[(class_id, subject_id)] = teacher_id
 
 
 def _absences(session: Session, data: SchoolData) -> None:

@@ -140,6 +140,10 @@ mark_total = Table(
     Column("fails", Integer, nullable=False, server_default="0"),
     Column("mark_count", Integer, nullable=False, server_default="0"),
     Index("ix_rm_mark_total_pair", "school_id", "student_id", "subject_id"),
+    # A period's rows read from the index alone on PostgreSQL (they are scattered over the table).
+    Index("ix_rm_mark_total_period", "period_id", "school_id", postgresql_include=[
+        "student_id", "subject_id", "class_id", "subject_name", "teacher_id", "weighted_sum", "weight_sum", "passes",
+        "fails"]),
 )
 
 absence = Table(

@@ -155,3 +155,18 @@ def test_r1_counted_mark_of_groups_equals_the_mark_by_mark_figure():
         groups = Counter((str(m.value), str(m.weight), m.work_type.value) for m in marks)
         grouped = r1_counted_mark_of_groups(None, [MarkGroup(v, w, t, n) for (v, w, t), n in groups.items()])
         assert grouped == r1_counted_mark(None, marks)
+
+
+def test_r1_counted_mark_of_sums_adds_up_to_the_mark_by_mark_figure():
+    from services.reports.rules.progress import MarkGroup, MarkSums, r1_counted_mark_of_sums, r1_mark_sums
+
+    # 3 × 1 + 4 × 2 (a test without its own weight) + 5 × 0,5 = 13,5 over a weight of 3,5 → 3,857… → 3,86 → «4».
+    sums = r1_mark_sums([MarkGroup("3", "1", "", 1), MarkGroup("4", "", "test", 1)]) + \
+        r1_mark_sums([MarkGroup("5", "0.5", "", 1), MarkGroup("н", "1", "", 2)])
+    assert sums == MarkSums(Decimal("13.5"), Decimal("3.5"), 0, 0)
+    counted = r1_counted_mark_of_sums(None, sums)
+    assert (counted.value, counted.average, counted.from_final_mark) == (4, Decimal("3.86"), False)
+    assert r1_counted_mark_of_sums("2", sums).value == 2 and r1_counted_mark_of_sums("2", None).from_final_mark
+    assert r1_counted_mark_of_sums(None, None) is None and r1_counted_mark_of_sums(None, MarkSums()) is None
+    assert r1_counted_mark_of_sums(None, MarkSums(passes=1, fails=1)).value is PassFail.PASS
+    assert r1_counted_mark_of_sums(None, MarkSums(passes=1, fails=2)).value is PassFail.FAIL
