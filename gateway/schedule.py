@@ -37,10 +37,12 @@ Weeks = Literal["every", "odd", "even"]
 CONFLICT = problem_response("A conflict: the message names every one (teacher, room, class, holiday, capacity)")
 NOT_FOUND = problem_response("No such object in the caller's school")
 TEXT = 200
+# Reading the school's data and building the model around the solver's own time limit.
+SOLVER_OVERHEAD_SECONDS = 30
 
 
-def call_schedule(method: str, message):
-    return call("schedule", schedule_pb2_grpc.ScheduleServiceStub, method, message)
+def call_schedule(method: str, message, timeout: float | None = None):
+    return call("schedule", schedule_pb2_grpc.ScheduleServiceStub, method, message, timeout=timeout)
 
 
 def as_dict(message) -> dict:
@@ -695,7 +697,7 @@ def generate_timetable(path: YearPath, body: GenerateIn):
     reply = call_schedule("GenerateTimetable", schedule_pb2.GenerateTimetableRequest(
         school_id=str(path.school_id), academic_year_id=str(path.year_id), time_limit_seconds=body.time_limit_seconds,
         max_lessons_per_day=body.max_lessons_per_day, days=body.days, slots_per_day=body.slots_per_day,
-        accept=body.accept, name=body.name))
+        accept=body.accept, name=body.name), timeout=body.time_limit_seconds + SOLVER_OVERHEAD_SECONDS)
     return GeneratedOut.model_validate(as_dict(reply)).model_dump(mode="json")
 
 

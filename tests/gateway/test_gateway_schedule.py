@@ -58,6 +58,11 @@ class FakeSchedule(schedule_pb2_grpc.ScheduleServiceServicer):
             lesson_id=LESSON, subject_name="Математика", date="2026-11-27", slot=1, start_time="08:30",
             end_time="09:15", status="substituted", substituted=True)])
 
+    def GenerateTimetable(self, request, context):
+        self._record("GenerateTimetable", request, context)
+        self.time_remaining = context.time_remaining()
+        return schedule_pb2.GenerateTimetableResponse(quality=schedule_pb2.TimetableQuality(solver_status="optimal"))
+
     def GetCalendarFeed(self, request, context):
         self._record("GetCalendarFeed", request, context)
         if request.token != "a-live-token-1234":
@@ -148,3 +153,12 @@ def test_s1_ics_feed_is_anonymous_and_private(schedule_api):
     assert "authorization" not in fake.calls[-1][2]
     assert_problem(client.get("/api/v1/schedule/feeds/a-revoked-token-12"), 404, "FEED_NOT_FOUND")
     assert client.get("/api/v1/schedule/feeds/short").status_code == 400
+
+
+def test_s1_generation_gets_its_time_limit_and_more_not_the_default_deadline(schedule_api):
+    client, fake, auth = schedule_api
+    url = f"/api/v1/schedule/schools/{SCHOOL_ID}/years/{TIMETABLE}/generate"
+    reply = client.post(url, headers=auth("deputy"), json={"time_limit_seconds": 60})
+    assert reply.status_code == 200, reply.get_json()
+    assert fake.calls[-1][0] == "GenerateTimetable" and fake.calls[-1][1].time_limit_seconds == 60
+    assert fake.time_remaining > 60  # the solver's minute and the model around it, not the usual 5 s
