@@ -26,6 +26,7 @@ export const WORDS = {
   change: ["изменение", "изменения", "изменений"],
   code: ["код", "кода", "кодов"],
   notification: ["уведомление", "уведомления", "уведомлений"],
+  seat: ["место", "места", "мест"],
 };
 
 // An ISO day ("2026-11-05") as a local date, without a time-zone shift.

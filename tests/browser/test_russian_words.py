@@ -36,6 +36,8 @@ def test_plural_forms_of_absences_marks_and_lessons():
         "1 отметка", "3 отметки", "7 отметок"]
     assert _run("console.log(JSON.stringify([21, 24, 40].map(n => i18n.countOf(n, i18n.WORDS.lesson))))") == [
         "21 урок", "24 урока", "40 уроков"]
+    assert _run("console.log(JSON.stringify([1, 2, 21, 25, 28].map(n => i18n.countOf(n, i18n.WORDS.seat))))") == [
+        "1 место", "2 места", "21 место", "25 мест", "28 мест"]
 
 
 def test_dates_and_decimals_in_russian():

@@ -130,3 +130,8 @@ def test_s1_deputy_enters_a_week_in_the_grid_and_meets_a_busy_teacher(client):
     assert "Биология" in text and "по чётным неделям" in text
     client.check_accessibility()
     client.screenshot("timetable-grid-class")
+
+    # The hours against the curriculum: one lesson a week of 5А mathematics is far from its plan.
+    page.get_by_role("button", name="Сверить с учебным планом").click()
+    page.get_by_role("region", name="Учебный план").get_by_role("listitem").filter(
+        has_text=re.compile(r"^5А, Математика: по расписанию \d+ ч за год, по учебному плану \d+ ч")).wait_for()

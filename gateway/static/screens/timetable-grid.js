@@ -87,7 +87,7 @@ export async function render(view, context, { timetableId }) {
   const choices = {
     class: [...names.classes].map(([id, name]) => [id, name]),
     teacher: [...names.teachers],
-    room: [...names.rooms.values()].map((room) => [room.id, `${room.name} (${room.capacity} мест)`]),
+    room: [...names.rooms.values()].map((room) => [room.id, `${room.name} (${countOf(room.capacity, WORDS.seat)})`]),
   };
   state.object = { class: choices.class[0]?.[0], teacher: choices.teacher[0]?.[0], room: choices.room[0]?.[0] };
 

@@ -37,7 +37,7 @@ export async function render(view, context) {
   const options = {
     teacher: teachers.map((person) => [person.id, person.full_name]),
     class: [...names.classes],
-    room: rooms.map((room) => [room.id, `${room.name} (${room.capacity} мест)`]),
+    room: rooms.map((room) => [room.id, `${room.name} (${countOf(room.capacity, WORDS.seat)})`]),
   };
   const kind = h("select", { id: "timetable-kind" }, Object.entries(VIEWS).map(([value, [text]]) => h("option", { value }, text)));
   const pickerLabel = h("label", { for: "timetable-object" }, VIEWS.teacher[0]);
@@ -238,7 +238,7 @@ function lessonRow(lesson, { teachers, rooms, redraw }) {
   const teacher = h("select", { id: `teacher-${key}` },
     teachers.filter((person) => person.id !== lesson.teacher_id).map((person) => h("option", { value: person.id }, person.full_name)));
   const room = h("select", { id: `room-${key}` }, rooms.map((item) => h("option", { value: item.id, selected: item.id === lesson.room_id },
-    `${item.name} (${item.capacity} мест)`)));
+    `${item.name} (${countOf(item.capacity, WORDS.seat)})`)));
   const reason = h("input", { id: `reason-${key}`, maxlength: "500" });
   const fields = {
     move: [h("label", { for: `date-${key}` }, "День"), date, h("label", { for: `slot-${key}` }, "Номер урока"), slot],
