@@ -28,11 +28,14 @@ def counted_marks(data: queries.SchoolData) -> dict[str, dict[str, FinalMarkValu
     result: dict[str, dict[str, FinalMarkValue]] = defaultdict(dict)
     sums = data.mark_sums
     finals: dict[str, FinalMarkValue] = {}  # a final mark's text read once per value
+    students = data.students
     for (student_id, subject_id), final in data.final_marks.items():
-        if student_id in data.students and final.value:
-            if final.value not in finals:
-                finals[final.value] = r1_counted_mark_of_sums(final.value, None).value
-            result[student_id][subject_id] = finals[final.value]
+        text = final.value
+        if text and student_id in students:
+            value = finals.get(text)
+            if value is None:
+                value = finals[text] = r1_counted_mark_of_sums(text, None).value
+            result[student_id][subject_id] = value
     for student_id, subject_id in set(data.marks_by_pair if sums is None else sums):
         if student_id not in data.students or subject_id in result.get(student_id, ()):
             continue
@@ -91,7 +94,8 @@ def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str
         if results is None:
             counted = (known or {}).get(period.id)
             if counted is None:
-                counted = counted_marks(queries.load_results(session, school_id, period.span(), class_ids))
+                counted = counted_marks(queries.load_results(session, school_id, period.span(), class_ids,
+                                                             names=False))
             results = class_results({s: list(m.values()) for s, m in counted.items()})
         if results.graded:
             labels.append(period.title)
@@ -107,7 +111,7 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
     """R1: progress and quality of a school by class, subject and teacher, with the previous period."""
     data = queries.load_results(session, school_id, span)
     counted = counted_marks(data)
-    before = counted_marks(queries.load_results(session, school_id, previous)) if previous else {}
+    before = counted_marks(queries.load_results(session, school_id, previous, names=False)) if previous else {}
     document = Document(f"Отчёт об успеваемости и качестве знаний — {span.title}",
                         f"Подсчёт {basis_note(data)}", queries.school_name(session, school_id))
     classes = Table("classes", "По классам", ["Класс", *RESULT_COLUMNS, "Успеваемость пред., %",
@@ -155,9 +159,9 @@ def district_progress(session: Session, school_ids: list[str], spans: Mapping[st
     everyone: dict[str, list] = {}
     for school_id in school_ids:
         span, previous = spans[school_id]
-        data = queries.load_results(session, school_id, span)
+        data = queries.load_results(session, school_id, span, names=False)
         counted = counted_marks(data)
-        before = counted_marks(queries.load_results(session, school_id, previous)) if previous else {}
+        before = counted_marks(queries.load_results(session, school_id, previous, names=False)) if previous else {}
         marks = {s: list(counted.get(s, {}).values()) for s in data.students}
         everyone.update(marks)
         earlier = class_results({s: list(before.get(s, {}).values()) for s in data.students})

@@ -277,9 +277,11 @@ def _range_sums(session: Session, data: SchoolData, in_classes: list[str]) -> No
 
 
 def load_results(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None, *,
-                 absences: bool = False) -> SchoolData:
+                 absences: bool = False, names: bool = True) -> SchoolData:
     """What results need of a school in the span: each student's marks in a subject summed, not row by row
-    (over a study period from the totals the handlers keep, over a range of days by GROUP BY)."""
+    (over a study period from the totals the handlers keep, over a range of days by GROUP BY).
+
+    `names=False` reads only what counted marks need: no subject names, no teachers."""
     data = SchoolData(school_id, span)
     _classes_and_students(session, data, class_ids)
     in_classes = list(data.classes)
@@ -288,21 +290,34 @@ def load_results(session: Session, school_id: str, span: Span, class_ids: set[st
         _period_sums(session, data, in_classes)
     else:
         _range_sums(session, data, in_classes)
-    les = store.lesson
-    for row in session.execute(select(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id,
-                                      func.max(les.c.lesson_date).label("last"))
-                               .where(les.c.school_id == school_id, les.c.class_id.in_(in_classes),
-                                      les.c.cancelled.is_(False), les.c.lesson_date >= span.start,
-                                      les.c.lesson_date <= span.end)
-                               .group_by(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id)
-                               .order_by("last")):
-        data.subjects.setdefault(row.subject_id, row.subject_name)
-        if row.teacher_id:
-            data.teachers[(row.class_id, row.subject_id)] = row.teacher_id  # the latest lesson's teacher
-    _final_marks(session, data)
+    if names:
+        les = store.lesson
+        for row in session.execute(select(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id,
+                                          func.max(les.c.lesson_date).label("last"))
+                                   .where(les.c.school_id == school_id, les.c.class_id.in_(in_classes),
+                                          les.c.cancelled.is_(False), les.c.lesson_date >= span.start,
+                                          les.c.lesson_date <= span.end)
+                                   .group_by(les.c.class_id, les.c.subject_id, les.c.subject_name, les.c.teacher_id)
+                                   .order_by("last")):
+            data.subjects.setdefault(row.subject_id, row.subject_name)
+            if row.teacher_id:
+                data.teachers[(row.class_id, row.subject_id)] = row.teacher_id  # the latest lesson's teacher
+        _final_marks(session, data)
+    else:
+        _final_values(session, data)
     if absences:
         _absences(session, data)
     return data
+
+
+def _final_values(session: Session, data: SchoolData) -> None:
+    """The period's final marks, their values only."""
+    if data.span.period_id:
+        f = store.final_mark
+        for row in session.execute(select(f.c.student_id, f.c.subject_id, f.c.value).where(
+                f.c.school_id == data.school_id, f.c.period_id == data.span.period_id,
+                f.c.class_id.in_(list(data.classes)))).all():
+            data.final_marks[(row[0], row[1])] = row
 
 
 def load_school(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None) -> SchoolData:

@@ -78,7 +78,7 @@ def r1_mark_weight(weight: str, work_type: str) -> Decimal:
         return Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MarkSums:
     """A student's marks in a subject, summed: Σ value × weight and Σ weight of the «1»…«5», зачёт and незачёт."""
 
