@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
 from ezh.schedule.v1 import events_pb2 as schedule_events
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.clock import utc_now
@@ -108,32 +108,43 @@ class StudentView:
     chosen: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict, compare=False)
 
 
-def student_view(session: Session, student_id: str) -> StudentView | None:
-    """The student, their guardians and the recipients' preferences, in one query."""
+def _student_query(student_id: str, *columns):
+    """The student with their guardians and the preferences of both; `columns` join in more."""
     guardian, preference = store.guardian, store.preference
-    rows = session.execute(
+    return (
         select(store.student, guardian.c.guardian_id, guardian.c.full_name, guardian.c.email,
                guardian.c.electronic_access, preference.c.person_id.label("preference_person_id"),
                preference.c.kind.label("preference_kind"), preference.c.channel.label("preference_channel"),
-               preference.c.mode.label("preference_mode"))
+               preference.c.mode.label("preference_mode"), *columns)
         .outerjoin(guardian, guardian.c.student_id == store.student.c.id)
         .outerjoin(preference, or_(preference.c.person_id == store.student.c.id,
                                    preference.c.person_id == guardian.c.guardian_id))
-        .where(store.student.c.id == student_id).order_by(guardian.c.guardian_id)
-    ).all()
+        .where(store.student.c.id == student_id)
+    )
+
+
+def _student_from_rows(rows) -> StudentView | None:
+    """The view from `_student_query`'s rows (one per guardian × preference × joined row)."""
     if not rows or rows[0].status == "departed":
         return None
     row = rows[0]
     recipients = {row.id: Recipient(row.id, f"{row.first_name} {row.last_name}")}
-    for item in rows:
-        if item.guardian_id and item.electronic_access and item.guardian_id not in recipients:
-            recipients[item.guardian_id] = Recipient(item.guardian_id, item.full_name, item.email)  # J7
+    guardians = sorted({item.guardian_id: item for item in rows if item.guardian_id}.values(),
+                       key=lambda item: item.guardian_id)
+    for item in guardians:
+        if item.electronic_access and item.guardian_id not in recipients:  # J7: the others are informed on paper
+            recipients[item.guardian_id] = Recipient(item.guardian_id, item.full_name, item.email)
     chosen: dict[str, dict[tuple[str, str], str]] = {person_id: {} for person_id in recipients}
     for item in rows:
         if item.preference_person_id in chosen:
             chosen[item.preference_person_id][(item.preference_kind, item.preference_channel)] = item.preference_mode
     return StudentView(row.id, row.school_id, row.class_id or "", row.class_name,
                        f"{row.first_name} {row.last_name}", tuple(recipients.values()), chosen)
+
+
+def student_view(session: Session, student_id: str) -> StudentView | None:
+    """The student, their guardians and the recipients' preferences, in one query."""
+    return _student_from_rows(session.execute(_student_query(student_id)).all())
 
 
 def class_students(session: Session, class_id: str) -> list[str]:
@@ -161,16 +172,44 @@ def _mark_fact_values(mark) -> dict:
                 weight=mark.weight)
 
 
-def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVerdict, rules.AverageVerdict, bool]:
-    """Update the mark facts; the subject's average verdict before and after, and whether the marks
-    began to fall sharply with this change."""
+def _mark_facts(session: Session, mark) -> dict[str, rules.MarkFact]:
     table = store.mark_fact
-    facts = {
+    return {
         row.mark_id: rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date, row.mark_id)
         for row in session.execute(select(table).where(
             table.c.student_id == mark.student_id, table.c.subject_id == mark.subject_id,
             table.c.period_id == mark.period_id))
     }
+
+
+def _mark_context(session: Session, mark) -> tuple[StudentView | None, dict[str, rules.MarkFact], bool]:
+    """For a mark event, in one query: the student's view, the subject's mark facts of the period and
+    whether notify already knows who teaches the subject in the class."""
+    fact, teaching = store.mark_fact, store.class_teaching
+    known_teaching = select(teaching.c.class_id).where(
+        teaching.c.class_id == mark.class_id, teaching.c.subject_id == mark.subject_id,
+        teaching.c.teacher_id == mark.teacher_id).exists().label("teaching_known")
+    query = _student_query(
+        mark.student_id, fact.c.mark_id, fact.c.value.label("fact_value"), fact.c.work_type.label("fact_work_type"),
+        fact.c.weight.label("fact_weight"), fact.c.lesson_date.label("fact_lesson_date"), known_teaching,
+    ).outerjoin(fact, and_(fact.c.student_id == store.student.c.id, fact.c.subject_id == mark.subject_id,
+                           fact.c.period_id == mark.period_id))
+    rows = session.execute(query).all()
+    if not rows:  # a student notify does not know (yet): their marks are kept all the same
+        return None, _mark_facts(session, mark), False
+    facts = {
+        row.mark_id: rules.MarkFact(row.fact_value, row.fact_work_type, row.fact_weight, row.fact_lesson_date,
+                                    row.mark_id)
+        for row in rows if row.mark_id is not None
+    }
+    return _student_from_rows(rows), facts, bool(rows[0].teaching_known)
+
+
+def _apply_mark(session: Session, mark, deleted: bool, facts: dict[str, rules.MarkFact],
+                ) -> tuple[rules.AverageVerdict, rules.AverageVerdict, bool]:
+    """Update the mark facts; the subject's average verdict before and after, and whether the marks
+    began to fall sharply with this change."""
+    table = store.mark_fact
     before = rules.j6_current_average(facts.values())
     falling_before = rules.j6_marks_falling(facts.values())
     if deleted:
@@ -187,9 +226,10 @@ def _apply_mark(session: Session, mark, deleted: bool) -> tuple[rules.AverageVer
 
 def _handle_mark(session: Session, context: EventContext, event: Event, mark, previous=None,
                  deleted: bool = False) -> None:
-    _teaching(session, mark.school_id, mark.class_id, mark.subject_id, mark.teacher_id, mark.subject_name)
-    before, after, falling = _apply_mark(session, mark, deleted)
-    student = student_view(session, mark.student_id)
+    student, facts, teaching_known = _mark_context(session, mark)
+    if not teaching_known:
+        _teaching(session, mark.school_id, mark.class_id, mark.subject_id, mark.teacher_id, mark.subject_name)
+    before, after, falling = _apply_mark(session, mark, deleted, facts)
     if student is None:
         return
     lesson_date = _day(mark.lesson_date)
