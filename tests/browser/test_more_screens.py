@@ -96,3 +96,7 @@ def test_s1_deputy_generates_a_timetable_and_sees_its_quality(client):
     generator.get_by_role("status").filter(has_text="Сохранено как черновик").wait_for()
     client.check_accessibility()
     client.screenshot("timetable-generator")
+    # The draft opens in the grid, its lessons in their cells.
+    generator.get_by_role("link", name="Открыть в сетке").click()
+    page.get_by_role("heading", name=re.compile("^Недельное расписание «Составлено автоматически")).wait_for()
+    page.locator("table.timetable-grid .entry").first.wait_for()

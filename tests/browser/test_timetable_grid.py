@@ -135,3 +135,9 @@ def test_s1_deputy_enters_a_week_in_the_grid_and_meets_a_busy_teacher(client):
     page.get_by_role("button", name="Сверить с учебным планом").click()
     page.get_by_role("region", name="Учебный план").get_by_role("listitem").filter(
         has_text=re.compile(r"^5А, Математика: по расписанию \d+ ч за год, по учебному плану \d+ ч")).wait_for()
+
+    # The timetable screen lists it for this browser.
+    page.get_by_role("link", name="к изменениям и составлению расписания").click()
+    page.get_by_role("region", name="Недельное расписание в сетке").get_by_role(
+        "link", name="Новое расписание на год").click()
+    page.get_by_role("heading", name="Недельное расписание «Новое расписание на год»").wait_for()
