@@ -291,10 +291,10 @@ _SNAPSHOTS = {
 def apply_events(session: Session, events: list[Event]) -> None:
     """Apply many events in one transaction with the effect of applying each one's handler in order.
 
-    Snapshots (marks, lessons, absences, final marks) are written with one INSERT … ON CONFLICT per table and
-    few hundred rows, each row the newest of the batch by the same rule as its handler (a later event wins a
-    tie), and the mark totals are computed again once per touched student and subject; the other events go
-    through their handlers.  The progress rows count every event.
+    Snapshots (marks, lessons, absences, final marks) are written with one INSERT … ON CONFLICT per table
+    executed for all its rows, each row the newest of the batch by the same rule as its handler (a later event
+    wins a tie), and the mark totals are computed again once per touched student and subject; the other events
+    go through their handlers.  The progress rows count every event.
     """
     latest: dict[Table, dict[tuple, tuple[tuple, dict, dict]]] = {}
     sources: dict[str, list] = {}
@@ -330,11 +330,11 @@ def apply_events(session: Session, events: list[Event]) -> None:
         listed = [dict(**key, **values) for _, key, values in rows.values()]
         names = [name for name in listed[0] if name not in next(iter(rows.values()))[1]]
         keys = [table.c[name] for name in next(iter(rows.values()))[1]]
-        for begin in range(0, len(listed), 500):
-            statement = _insert(session, table).values(listed[begin:begin + 500])
-            session.execute(statement.on_conflict_do_update(
-                index_elements=keys, set_={name: statement.excluded[name] for name in names},
-                where=newer(table, statement.excluded)))
+        statement = _insert(session, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in names},
+            where=newer(table, statement.excluded))
+        session.execute(statement, listed)  # one statement, executed for every row (executemany)
     for school_id, touched in pairs.items():
         mark_totals.recompute_pairs(session, school_id, touched)
     for source, (count, newest) in sources.items():
