@@ -20,6 +20,7 @@ are acked only after that commit.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import socket
@@ -29,6 +30,7 @@ from collections.abc import Callable
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, text
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +68,7 @@ class _Delivery:
     event: envelope.Event
     outcome: str = ""
     error: Exception | None = None
+    span: object = None  # the event's consumer span: its outcome is logged under the event's trace
 
 
 class EventConsumer(ConsumerMixin):
@@ -199,7 +202,8 @@ class EventConsumer(ConsumerMixin):
             context=context_from_traceparent(event.traceparent),
             kind=SpanKind.CONSUMER,
             attributes={"messaging.destination.name": self.consumer_name, "messaging.message.id": event.id},
-        ):
+        ) as span:
+            delivery.span = span
             try:
                 with session.begin_nested():
                     self.apply(session, event, self.handlers.get(event.type))
@@ -226,14 +230,16 @@ class EventConsumer(ConsumerMixin):
         failed = []
         for delivery in deliveries:
             event = delivery.event
-            if delivery.outcome == FAILED:
-                log.warning("%s: handling %s %s failed: %r", self.consumer_name, event.type, event.id, delivery.error)
-                failed.append(delivery)
-                continue
-            if delivery.outcome == DUPLICATE:
-                log.info("%s: event %s already handled", self.consumer_name, event.id)
-            else:
-                log.info("%s: handled %s %s", self.consumer_name, event.type, event.id)
+            with _within(delivery.span):
+                if delivery.outcome == FAILED:
+                    log.warning("%s: handling %s %s failed: %r", self.consumer_name, event.type, event.id,
+                                delivery.error)
+                    failed.append(delivery)
+                    continue
+                if delivery.outcome == DUPLICATE:
+                    log.info("%s: event %s already handled", self.consumer_name, event.id)
+                else:
+                    log.info("%s: handled %s %s", self.consumer_name, event.type, event.id)
             delivery.message.ack()
             self._count(event.type, delivery.outcome)
         if failed:
@@ -306,3 +312,8 @@ def _begin_writing(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("BEGIN IMMEDIATE"))
+
+
+def _within(span):
+    """The event's span as the current one (for the trace id in log lines), or nothing."""
+    return trace.use_span(span, end_on_exit=False) if span is not None else contextlib.nullcontext()
