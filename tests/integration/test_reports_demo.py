@@ -1,8 +1,8 @@
 """The demo district's journal events fill the reports (R1, G4, R4).
 
-The journal seeds the demo district and records its events in its outbox;
-here they are applied by the reports service's own handlers straight from
-that outbox (the bus's delivery is proven elsewhere; ~1,900 events through
+The journal and auth seed the demo district and record their events in their
+outboxes; here they are applied by the reports service's own handlers straight
+from those outboxes (the bus's delivery is proven elsewhere; ~1,900 events through
 it would take a minute), then the reports are asked for over gRPC.
 """
 from __future__ import annotations
@@ -19,8 +19,11 @@ from services.common.database import Database
 from services.common.demo import build_district, demo_id
 from services.common.roles import Role
 from services.common.tokens import TokenVerifier
+from services.auth import seed as auth_seed
+from services.auth import store as auth_store
 from services.journal import store as journal_store
 from services.journal.seed import seed_demo
+from services.reports.queries import short_name
 from services.reports.definition import reports_definition
 from services.reports.events import HANDLERS
 
@@ -34,13 +37,18 @@ SEEDED_ON = dt.date(2026, 11, 26)
 
 
 def test_r1_demo_district_reports_are_filled(stack):
-    stack.migrate("journal", "reports")
-    journal_db = Database(stack.settings.database_url("journal"))
-    seed_demo(journal_db, DISTRICT, today=SEEDED_ON)
-    with journal_db.session() as session:
-        payloads = list(session.scalars(select(journal_store.outbox.c.payload).order_by(journal_store.outbox.c.seq)))
-    journal_db.dispose()
+    stack.migrate("auth", "journal", "reports")
+    payloads = []
+    for service, seed, store in (("auth", lambda db: auth_seed.seed_demo(db, DISTRICT, "demo-password-123"),
+                                  auth_store),
+                                 ("journal", lambda db: seed_demo(db, DISTRICT, today=SEEDED_ON), journal_store)):
+        database = Database(stack.settings.database_url(service))
+        seed(database)
+        with database.session() as session:
+            payloads += session.scalars(select(store.outbox.c.payload).order_by(store.outbox.c.seq))
+        database.dispose()
     events = [event for event in map(envelope.from_json, payloads) if event.type in HANDLERS]
+    staff_events = sum(1 for event in events if event.type == "ezh.auth.staff.changed.v1")
     reports_db = Database(stack.settings.database_url("reports"))
     for begin in range(0, len(events), 300):
         with reports_db.transaction() as session:
@@ -58,7 +66,9 @@ def test_r1_demo_district_reports_are_filled(stack):
     reports = Reports(stack.start("reports", definition))
     deputy = token(DISTRICT.account("deputy").person.id, (Role.DEPUTY_DIRECTOR, None), school=SCHOOL.id)
     status = reports.call("GetReadModelStatus", reports_pb2.GetReadModelStatusRequest(), deputy)
-    assert [(s.source, s.applied_count) for s in status.sources] == [("journal", len(events))]
+    applied = {s.source: s.applied_count for s in status.sources}
+    assert set(applied) == {"auth", "journal"} and sum(applied.values()) == len(events)
+    assert applied["auth"] >= staff_events > 0
 
     quarter = demo_id("period", SCHOOL.id, 2026, "quarter", 2)
     progress = reports.report(deputy, kind=reports_pb2.REPORT_KIND_PROGRESS, period_id=quarter)
@@ -69,6 +79,10 @@ def test_r1_demo_district_reports_are_filled(stack):
     assert len(table(progress, "subjects")) >= 3
     control = reports.report(deputy, kind=reports_pb2.REPORT_KIND_JOURNAL_CONTROL, period_id=quarter)
     assert table(control, "summary")
+    # Teachers by name, as auth announced them.
+    teacher = DISTRICT.account("teacher").person
+    assert short_name(teacher.last_name, teacher.first_name, teacher.middle_name) in {
+        row[0] for row in table(progress, "teachers")}
     student = SCHOOL.classes[0].students[0]
     parent = token(DISTRICT.account("parent").person.id, (Role.PARENT, None), school=SCHOOL.id)
     card = reports.report(parent, kind=reports_pb2.REPORT_KIND_REPORT_CARD, student_id=student.id)
