@@ -15,8 +15,10 @@
    of repeated requests, each beside a hand-written SQL aggregate of the same
    figures over the same tables, and whether the figures agree.
 2. Rebuild: a smaller district's year as the journal's events (classes,
-   students, four quarters, lessons, marks, absences, final marks) through the
-   reports service's own handlers into a fresh read model: events per second.
+   students, four quarters, lessons, marks, absences, final marks), 500 a
+   transaction, into fresh read models: the first 5,000 through each event's
+   own handler (as the consumer applies them), all of them through
+   `apply_events` (a batch at once): events per second.
 3. Forecasts on that smaller district, with a time-ordered split: the model
    is fitted on quarters 1–2 and evaluated on quarters 3–4, each forecast made
    at 30 %, 50 % and 70 % of the quarter from what the journal held that day,
@@ -25,7 +27,8 @@
    whole quarter's rounded average). Beside it the naive baseline: the
    current weighted average rounded.
 
-Each part runs on a scratch PostgreSQL database, dropped at the end (unless --keep).
+The read models are scratch PostgreSQL databases, dropped at the end (unless --keep); the demo journal
+is seeded into SQLite files in a temporary folder. The peak RSS of the bench process is printed at the end.
 """
 from __future__ import annotations
 
