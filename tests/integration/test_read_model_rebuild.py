@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from services.auth import store as auth_store
 from services.auth.seed import seed_demo as seed_auth
 from services.common.bus import SUBSCRIPTIONS
 from services.common.database import Database
@@ -34,12 +35,13 @@ def _run(stack, *arguments: str) -> str:
     return result.stdout
 
 
-def _events_for_reports(stack) -> int:
-    """How many of the journal's outbox events the reports service subscribes to."""
-    database = Database(stack.settings.database_url("journal"))
+def _events_for_reports(stack, source: str) -> int:
+    """How many of a source service's outbox events the reports service subscribes to."""
+    table = {"auth": auth_store.outbox, "journal": journal_store.outbox}[source]
+    database = Database(stack.settings.database_url(source))
     try:
         with database.session() as session:
-            keys = session.scalars(select(journal_store.outbox.c.routing_key)).all()
+            keys = session.scalars(select(table.c.routing_key)).all()
     finally:
         database.dispose()
     return sum(any(topic_matches(pattern, key) for pattern in SUBSCRIPTIONS["reports"]) for key in keys)
@@ -67,10 +69,10 @@ def test_o1_reports_read_model_is_rebuilt_from_the_sources_outboxes(stack):
     stack.start("auth")
     stack.start("journal")
     school_1, school_2 = (school.id for school in district.schools)
-    journal_events = _events_for_reports(stack)
+    auth_events, journal_events = _events_for_reports(stack, "auth"), _events_for_reports(stack, "journal")
+    assert auth_events > 2  # the two schools and their staff
     assert journal_events > 3  # the demo journal: classes, periods, students, lessons, marks, absences
-    # The two schools from auth, then everything the demo journal recorded.
-    wait_for(lambda: _processed_by_reports(stack) == 2 + journal_events, timeout=200,
+    wait_for(lambda: _processed_by_reports(stack) == auth_events + journal_events, timeout=200,
              what="the read model built from the demo events")
     assert (_class_count(reports, school_1), _class_count(reports, school_2)) == (2, 1)
     database = Database(stack.settings.database_url("reports"))
@@ -82,8 +84,9 @@ def test_o1_reports_read_model_is_rebuilt_from_the_sources_outboxes(stack):
     assert _class_count(reports, school_1) is None
     replayed = [_run(stack, "services.common.outbox_replay", source, "--to", "reports") for source in ("auth", "journal")]
 
-    assert "2 event(s)" in replayed[0] and f"{journal_events} event(s)" in replayed[1]
-    wait_for(lambda: _processed_by_reports(stack) == 2 + journal_events, timeout=200, what="the rebuilt read model")
+    assert f"{auth_events} event(s)" in replayed[0] and f"{journal_events} event(s)" in replayed[1]
+    wait_for(lambda: _processed_by_reports(stack) == auth_events + journal_events, timeout=200,
+             what="the rebuilt read model")
     assert (_class_count(reports, school_1), _class_count(reports, school_2)) == (2, 1)
 
 
