@@ -91,6 +91,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL keeps every commit through a crash of any process (the services'
+        # databases run so too); only a power loss may take the last commits back.
+        cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
 
