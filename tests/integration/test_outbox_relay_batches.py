@@ -1,0 +1,50 @@
+"""The outbox relay publishes in batches, awaiting the broker's confirms once per batch (O1)."""
+from __future__ import annotations
+
+import pytest
+from ezh.journal.v1 import events_pb2 as journal_events
+from kombu import Queue
+from sqlalchemy import select
+
+from services.common import bus
+from services.common import events as envelope
+from services.common.database import Database
+from services.common.outbox import OutboxRelay, record
+from services.reports import store as reports_store
+
+pytestmark = pytest.mark.integration
+
+
+def test_o1_relay_publishes_every_row_once_in_order_a_batch_at_a_time(stack):
+    stack.migrate("reports")  # any service's outbox will do
+    database = Database(stack.settings.database_url("reports"))
+    events = [
+        envelope.new_event("ezh.journal.class.created.v1", "journal", f"classes/c{index}", "school-1",
+                           journal_events.ClassCreated(class_id=f"c{index}", school_id="school-1", name="5А", grade=5))
+        for index in range(250)
+    ]
+    with database.transaction() as session:
+        for event in events:
+            record(session, reports_store.outbox, event)
+    relay = OutboxRelay(database, reports_store.outbox, stack.topology(), lambda: bus.connect(stack.settings),
+                        batch_size=100)
+    try:
+        with stack.connection():  # the queues exist before anything is published
+            pass
+
+        published = [relay.publish_pending() for _ in range(4)]
+
+        assert published == [100, 100, 50, 0]
+        assert (relay._confirms is not None) == (stack.bus_kind == "rabbitmq")  # one wait for a batch's confirms
+        with database.session() as session:
+            assert all(session.scalars(select(reports_store.outbox.c.sent_time)))
+        received = []
+        with stack.connection() as connection:
+            queue = Queue(stack.topology().queue_name("reports"))(connection.default_channel)
+            while (message := queue.get(no_ack=False)) is not None:
+                received.append(envelope.from_json(message.body).id)
+                message.ack()
+        assert received == [event.id for event in events]
+    finally:
+        relay._drop_connection()
+        database.dispose()
