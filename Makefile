@@ -15,8 +15,11 @@ CHROMIUM := /usr/bin/chromium
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
 
+# Tests run in TEST_WORKERS processes (pytest-xdist); the browser tests keep to one of them.
+TEST_WORKERS ?= 3
+
 test: $(INSTALLED) $(PROTOS_STAMP) lint-protos lint-python $(CHROMIUM) $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 unit: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m pytest tests/unit

@@ -47,7 +47,7 @@ Handler = Callable[[Session, envelope.Event], None]
 ATTEMPTS_HEADER = "x-ezh-attempts"
 ERROR_HEADER = "x-ezh-last-error"
 
-DEFAULT_BATCH_SIZE = 100
+DEFAULT_BATCH_SIZE = 50
 # How long the consumer waits for one more message while filling a batch, and
 # for the whole batch at most: a batch holds what is waiting, not what may come.
 NEXT_MESSAGE_WAIT_SECONDS = 0.002

@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     broker_queue_type: Literal["classic", "quorum"] = "classic"
     bus_namespace: str = Field(default="ezh", pattern=r"^[a-z][a-z0-9_-]{0,40}$")
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
-    # Events a consumer applies in one database transaction (and its prefetch).
-    consumer_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Events a consumer applies in one database transaction (and its prefetch). Each is a savepoint:
+    # beyond 64 in one transaction PostgreSQL's subtransaction cache overflows and slows other sessions.
+    consumer_batch_size: int = Field(default=50, ge=1, le=1000)
     bus_visibility_timeout_seconds: float = Field(default=60.0, gt=0)
     bus_polling_interval_seconds: float = Field(default=0.2, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)

@@ -140,7 +140,7 @@ def seed_demo(database: Database, district: District, year: int = 2026, today: d
 
 def _record_students(session, school: School, today: dt.date) -> None:
     """ezh.journal.student.changed.v1 for every student of the school, with guardians."""
-    moment = dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE)
+    moment = _snapshot_moment(today)
     rows = session.execute(select(store.student).where(store.student.c.school_id == school.id)
                            .order_by(store.student.c.id)).all()
     classes = {row.id: row for row in session.execute(
@@ -214,7 +214,7 @@ def _seed_journal(session, school: School, district: District, year: int, today:
             .where(store.lesson.c.school_id == school.id)
         )
     }
-    moment = dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE)
+    moment = _snapshot_moment(today)
     snapshots.record_events(session, [snapshots.lesson_changed(where.lesson, where.subject_name, quarter_id, moment)
                           for where in sorted(contexts.values(), key=lambda where: where.lesson.id)])
     _marks_and_absences(session, school, lessons, contexts, {name for name, flag in SUBJECTS if flag}, rng, today)
@@ -247,6 +247,12 @@ def _lessons(school: School, classes: dict, subject_ids: dict, teacher_of: dict,
                 ))
             day += dt.timedelta(days=1)
     return lessons
+
+
+def _snapshot_moment(today: dt.date) -> dt.datetime:
+    """The version time of the seed's snapshots: 08:00 of the demo's day, but never later than now,
+    so a change made after seeding (even before eight in the morning) always wins over them."""
+    return min(dt.datetime.combine(today, dt.time(8, 0), SCHOOL_TIMEZONE), dt.datetime.now(dt.UTC))
 
 
 def _entered(day: dt.date, number: int) -> dt.datetime:

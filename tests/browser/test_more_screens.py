@@ -11,6 +11,7 @@ from tests.browser.demo_ids import SCHOOL, class_id, subject_id
 pytestmark = pytest.mark.embedded
 
 
+@pytest.mark.timeout(300)  # run first, it waits for notify to work through the demo's backlog
 def test_j7_class_teacher_downloads_a_weekly_paper_statement(client):
     client.sign_in("classteacher")
     page = client.page

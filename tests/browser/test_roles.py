@@ -218,7 +218,7 @@ def test_c2_parent_writes_to_the_class_teacher_and_gets_an_answer(client_factory
     form = page.locator("#new-message")
     form.get_by_role("button", name="Отправить").click()
     assert "Поле «Кому»" in form.get_by_role("alert").inner_text()
-    form.get_by_label("Кому").select_option(label="Классный руководитель 5А")
+    form.get_by_label("Кому").select_option(label="Новикова Мария Игоревна (классный руководитель 5А)")
     form.get_by_label("Тема").fill("Справка о болезни")
     form.get_by_label("Сообщение").fill("Вероника болела с 23 по 25 ноября, справку принесём в понедельник.")
     parent.check_accessibility()

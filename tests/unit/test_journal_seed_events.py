@@ -16,7 +16,8 @@ from services.common.database import Database
 from services.common.demo import build_district, demo_id
 from services.common.migrations import upgrade
 from services.journal import final_marks, snapshots, store
-from services.journal.seed import seed_demo
+from services.journal.entries import SCHOOL_TIMEZONE
+from services.journal.seed import _snapshot_moment, seed_demo
 
 DISTRICT = build_district()
 SCHOOL = DISTRICT.schools[0]
@@ -118,3 +119,12 @@ def test_student_snapshot_follows_a_departure_and_versions_grow(seeded):
 def test_m1_final_mark_values_read_back_as_stored(text, title):
     assert final_marks.value_title(text) == title
     assert final_marks.value_text(final_marks.stored_value(text)) == text
+
+
+def test_j1_seed_snapshots_never_outrank_a_change_made_after_seeding():
+    """Read models keep the newest version; the seed's snapshots must not be stamped in the future
+    (a demo started at night, before eight in the morning, once ignored every change until then)."""
+    today_in_moscow = dt.datetime.now(SCHOOL_TIMEZONE).date()
+    assert _snapshot_moment(today_in_moscow) <= dt.datetime.now(dt.UTC)
+    past = dt.date(2026, 11, 26)
+    assert _snapshot_moment(past) == dt.datetime(2026, 11, 26, 8, 0, tzinfo=SCHOOL_TIMEZONE)
