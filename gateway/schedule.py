@@ -647,6 +647,27 @@ def create_timetable(path: SchoolPath, body: TimetableIn):
     return TimetableOut.model_validate(as_dict(reply.timetable)).model_dump(mode="json"), 201
 
 
+class TimetableSummaryOut(BaseModel):
+    id: str
+    academic_year_id: str
+    name: str
+    status: str = Field(description="draft or published")
+
+
+class TimetablesOut(BaseModel):
+    timetables: list[TimetableSummaryOut] = Field(description="Newest first")
+
+
+@schedule.get("/schools/<school_id>/timetables", responses={200: TimetablesOut, 404: NOT_FOUND})
+@allow(*STAFF)
+def list_timetables(path: SchoolPath):
+    """The school's timetables, drafts and published, newest first (their lessons by id)."""
+    reply = call_schedule("ListTimetables", schedule_pb2.ListTimetablesRequest(school_id=str(path.school_id)))
+    return TimetablesOut(timetables=[TimetableSummaryOut(id=item.id, academic_year_id=item.academic_year_id,
+                                                         name=item.name, status=item.status)
+                                     for item in reply.timetables]).model_dump(mode="json")
+
+
 @schedule.get("/timetables/<timetable_id>", responses={200: TimetableOut, 404: NOT_FOUND})
 @allow(*STAFF)
 def get_timetable(path: TimetablePath):

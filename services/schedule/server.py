@@ -541,6 +541,18 @@ class ScheduleServicer(schedule_pb2_grpc.ScheduleServiceServicer):
             self._timetable(session, identity, timetable_id, edit=False)
             return schedule_pb2.GetTimetableResponse(timetable=_timetable_message(session, timetable_id))
 
+    def ListTimetables(self, request, context):
+        identity = require_identity()
+        school_id = identifier("school_id", request.school_id)
+        access.check_reader(identity, school_id)
+        table = store.timetable
+        with self.database.session() as session:
+            rows = session.execute(select(table).where(table.c.school_id == school_id)
+                                   .order_by(table.c.create_time.desc(), table.c.id)).all()
+        return schedule_pb2.ListTimetablesResponse(timetables=[
+            schedule_pb2.Timetable(id=row.id, school_id=row.school_id, academic_year_id=row.academic_year_id,
+                                   name=row.name, status=row.status) for row in rows])
+
     def AddTimetableEntries(self, request, context):
         identity = require_identity()
         timetable_id = identifier("timetable_id", request.timetable_id)

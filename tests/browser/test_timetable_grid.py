@@ -23,6 +23,10 @@ def test_s1_deputy_sees_the_published_week_of_a_room_and_of_a_class(client):
     page.locator("#timetable-object").select_option(label="9Б")
     page.locator("ol.timetable li.day").first.filter(has_text="9Б, Физика").wait_for()
     client.check_accessibility()
+    # The school's published weekly timetable is listed and opens in the grid.
+    school_timetables = page.get_by_role("list", name="Расписания школы")
+    school_timetables.get_by_role("listitem").filter(has_text="опубликовано").get_by_role("link").first.click()
+    page.get_by_role("heading", name="Недельное расписание «Расписание 2026/2027»").wait_for()
 
 
 def test_s1_deputy_enters_a_week_in_the_grid_and_meets_a_busy_teacher(client):

@@ -173,6 +173,11 @@ def test_s1_timetable_conflicts_refused_naming_every_one(schedule):
     assert _body(s.get("teacher7", f"/timetables/{draft}"), 404)["reason"] == "TIMETABLE_NOT_FOUND"
     assert _body(s.post("deputy", f"/schools/{SCHOOL2.id}/timetables",
                         {"academic_year_id": YEAR2, "name": "Чужое"}), 404)["reason"] == "SCHOOL_NOT_FOUND"
+    # The school's timetables are listed to its staff, newest first, the demo's published one among them.
+    listed = _body(s.get("deputy", f"/schools/{SCHOOL.id}/timetables"), 200)["timetables"]
+    assert listed[0]["id"] == draft and listed[0]["status"] == "draft"
+    assert any(item["status"] == "published" for item in listed[1:])
+    assert _body(s.get("teacher7", f"/schools/{SCHOOL.id}/timetables"), 404)["reason"] == "SCHOOL_NOT_FOUND"
 
 
 # ------------------------------------------------------------------ S1: corrections during the year

@@ -9,23 +9,8 @@ import { failure, h, heading, show } from "../dom.js";
 import { WORDS, countOf, isoDay } from "../i18n.js";
 import { WEEKDAYS, WEEKS, nameOf, pairKey, schoolNames } from "../timetable-names.js";
 
-const DRAFTS_KEY = "ezh.timetables";
 const KINDS = { class: "Класс", teacher: "Учитель", room: "Кабинет" };
 const FIELD = { class: "class_id", teacher: "teacher_id", room: "room_id" };
-
-// Timetables opened on this device, newest first: [{id, name, schoolId}].
-export function rememberedTimetables(schoolId) {
-  try {
-    return (JSON.parse(localStorage.getItem(DRAFTS_KEY)) || []).filter((item) => item.schoolId === schoolId);
-  } catch { return []; }
-}
-
-export function rememberTimetable(schoolId, id, name) {
-  let items = [];
-  try { items = JSON.parse(localStorage.getItem(DRAFTS_KEY)) || []; } catch { items = []; }
-  items = [{ id, name, schoolId }, ...items.filter((item) => item.id !== id)].slice(0, 20);
-  localStorage.setItem(DRAFTS_KEY, JSON.stringify(items));
-}
 
 const weeksOverlap = (a, b) => a === "every" || b === "every" || a === b;
 
@@ -81,7 +66,6 @@ export async function render(view, context, { timetableId }) {
     show(view, heading("Недельное расписание"), failure(error), h("p", {}, h("a", { href: "#/timetable" }, "К расписанию")));
     return null;
   }
-  rememberTimetable(schoolId, timetable.id, timetable.name);
   const editable = context.hasRole("deputy_director", "director");
   const state = { kind: "class", conflict: null, entries: timetable.entries };
   const choices = {

@@ -10,7 +10,6 @@ import { get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { WORDS, countOf, formatDate, formatDayMonth, formatWeekdayDate, isoDay } from "../i18n.js";
 import { schoolNames } from "../timetable-names.js";
-import { rememberTimetable, rememberedTimetables } from "./timetable-grid.js";
 
 const ACTIONS = { move: "Перенести", substitution: "Заменить учителя", room: "Сменить кабинет", cancellation: "Отменить урок" };
 
@@ -86,14 +85,16 @@ export async function render(view, context) {
   return null;
 }
 
-// Weekly timetables: a new one from scratch, or one opened before on this device.
+// Weekly timetables: the school's drafts and published ones, opened in the grid, or a new one from scratch.
 function weeklySection(schoolId) {
   const section = h("section", { class: "weekly", "aria-labelledby": "weekly-title" },
     h("h3", { id: "weekly-title" }, "Недельное расписание в сетке"));
-  const known = rememberedTimetables(schoolId);
-  if (known.length) {
-    section.append(h("ul", { class: "links" }, known.map((item) => h("li", {}, h("a", { href: `#/timetable/${item.id}` }, item.name)))));
-  }
+  const known = h("ul", { class: "links", "aria-label": "Расписания школы" });
+  section.append(known);
+  get(`/api/v1/schedule/schools/${schoolId}/timetables`).then(({ timetables }) => {
+    show(known, timetables.map((item) => h("li", {},
+      h("a", { href: `#/timetable/${item.id}` }, item.name), item.status === "published" ? " — опубликовано" : " — черновик")));
+  }).catch((error) => show(known, h("li", {}, failure(error))));
   const body = h("div", { class: "narrow" });
   section.append(body);
   get(`/api/v1/schedule/schools/${schoolId}/years`).then(({ academic_years: years }) => {
@@ -109,7 +110,6 @@ function weeklySection(schoolId) {
       try {
         const timetable = await post(`/api/v1/schedule/schools/${schoolId}/timetables`,
           { academic_year_id: year.value, name: name.value.trim() });
-        rememberTimetable(schoolId, timetable.id, timetable.name);
         location.hash = `#/timetable/${timetable.id}`;
       } catch (error) { alert.textContent = error.message; }
     });
@@ -209,7 +209,6 @@ function outcome(generated, { schoolId, yearId, teachers }) {
           return row;
         }),
       });
-      rememberTimetable(schoolId, timetable.id, name);
       saved.replaceChildren(`Сохранено как черновик «${name}»: ${countOf(entries.length, WORDS.lesson)} в неделю. `,
         h("a", { href: `#/timetable/${timetable.id}` }, "Открыть в сетке"));
     } catch (error) {
