@@ -6,7 +6,7 @@
 // refusal, in Russian, stays next to the cell.
 import { del, get, post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
-import { WORDS, countOf, isoDay } from "../i18n.js";
+import { WORDS, countOf, formatDate, isoDay } from "../i18n.js";
 import { WEEKDAYS, WEEKS, nameOf, pairKey, schoolNames } from "../timetable-names.js";
 
 const KINDS = { class: "Класс", teacher: "Учитель", room: "Кабинет" };
@@ -50,13 +50,14 @@ export async function render(view, context, { timetableId }) {
   let timetable;
   let names;
   let slots;
+  let year;
   try {
     timetable = await get(`/api/v1/schedule/timetables/${timetableId}`);
     const [curriculum, calendar] = await Promise.all([
       get(`/api/v1/schedule/timetables/${timetableId}/curriculum-check`),
       get(`/api/v1/schedule/schools/${schoolId}/years/${timetable.academic_year_id}/calendar`),
     ]);
-    const year = calendar.academic_year;
+    year = calendar.academic_year;
     const today = isoDay(new Date());
     const date = today < year.start_date || today > year.end_date ? year.start_date : today;
     names = await schoolNames(schoolId, { date: new Date(`${date}T12:00:00`), curriculum: curriculum.lines });
@@ -283,7 +284,7 @@ export async function render(view, context, { timetableId }) {
       h("div", {}, objectLabel, object),
       h("div", { class: "phone-only" }, h("label", { for: "grid-day" }, "День недели на экране"), phoneDay)),
     summary, status, grid, formBox,
-    curriculumSection(timetableId));
+    curriculumSection(timetableId), publishSection(timetableId, year));
   drawGrid();
   return null;
 }
@@ -304,4 +305,39 @@ function curriculumSection(timetableId) {
   });
   return h("section", { class: "curriculum", "aria-labelledby": "curriculum-title" },
     h("h3", { id: "curriculum-title" }, "Учебный план"), button, output);
+}
+
+// Publishing (S1): the dated lessons of a range of days are made from this timetable, holidays left
+// out; the journal's lessons follow over the bus. Lessons already published in the range are replaced.
+function publishSection(timetableId, year) {
+  const today = isoDay(new Date());
+  const first = h("input", { id: "publish-from", type: "date", min: year.start_date, max: year.end_date,
+    value: today > year.start_date && today <= year.end_date ? today : year.start_date });
+  const last = h("input", { id: "publish-to", type: "date", min: year.start_date, max: year.end_date, value: year.end_date });
+  const alert = h("p", { class: "error", role: "alert" });
+  const done = h("p", { role: "status" });
+  const button = h("button", { type: "button" }, "Опубликовать");
+  button.addEventListener("click", async () => {
+    alert.textContent = "";
+    done.textContent = "";
+    if (!first.value || !last.value) { alert.textContent = "Поля «С» и «По»: укажите даты"; return; }
+    if (last.value < first.value) { alert.textContent = "Поле «По»: последний день не раньше первого"; return; }
+    button.disabled = true;
+    try {
+      const result = await post(`/api/v1/schedule/timetables/${timetableId}/publish`,
+        { from_date: first.value, to_date: last.value });
+      done.textContent = `Опубликовано: ${countOf(result.lesson_count, WORDS.lesson)} с ${formatDate(first.value)} `
+        + `по ${formatDate(last.value)}. Журнал и дневники получат их в течение минуты.`;
+    } catch (error) {
+      alert.textContent = error.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h("section", { class: "publish", "aria-labelledby": "publish-title" },
+    h("h3", { id: "publish-title" }, "Опубликовать"),
+    h("p", { class: "muted" }, "Уроки этих дней будут сделаны по этому расписанию (праздники и каникулы пропускаются); "
+      + "уже опубликованные уроки этих дней заменятся."),
+    h("div", { class: "narrow" }, h("label", { for: "publish-from" }, "С"), first, h("label", { for: "publish-to" }, "По"), last,
+      button, alert, done));
 }
