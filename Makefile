@@ -15,11 +15,12 @@ CHROMIUM := /usr/bin/chromium
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
 
-# Tests run in TEST_WORKERS processes (pytest-xdist); the browser tests keep to one of them.
-TEST_WORKERS ?= 3
+# On a machine with cores to spare: make test PYTEST_ARGS="-n 4 --dist loadgroup" (pytest-xdist; the
+# browser tests keep to one worker). On two cores the suite is fastest in one process.
+PYTEST_ARGS ?=
 
 test: $(INSTALLED) $(PROTOS_STAMP) lint-protos lint-python $(CHROMIUM) $(AXE)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m pytest tests/unit

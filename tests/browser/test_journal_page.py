@@ -8,7 +8,7 @@ import pytest
 from tests.browser.conftest import PHONE
 from tests.browser.demo_ids import SCHOOL, journal_hash, quarter_id
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("browser")]  # one running system
 
 GRID = "table.journal"
 SAVED = re.compile(r"^Сохранено")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.demo_ids import SCHOOL, class_id, subject_id
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("browser")]  # one running system
 
 
 @pytest.mark.timeout(300)  # run first, it waits for notify to work through the demo's backlog

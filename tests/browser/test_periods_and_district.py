@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.demo_ids import SCHOOL, class_id, quarter_id
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("browser")]  # one running system
 
 
 def test_teacher_opens_my_lessons_of_another_period(client):

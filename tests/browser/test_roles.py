@@ -11,7 +11,7 @@ import requests
 from tests.browser.conftest import PHONE
 from tests.browser.demo_ids import DISTRICT, SCHOOL, quarter_id
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("browser")]  # one running system
 
 
 def test_a5_parent_cannot_open_other_child_by_url(client_factory):

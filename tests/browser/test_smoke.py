@@ -1,6 +1,6 @@
 import pytest
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("browser")]  # one running system
 
 
 def test_a2_sign_in_shows_the_person_and_menu(client):

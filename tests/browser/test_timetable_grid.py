@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.demo_ids import DISTRICT
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("browser")]  # one running system
 
 
 def test_s1_deputy_sees_the_published_week_of_a_room_and_of_a_class(client):
