@@ -1,11 +1,11 @@
 // The district operator's schools: open a school and name its journal
 // administrator, who gets an activation code to print; choose the school
 // whose class pages the operator opens (their study periods).
-import { get, post } from "../api.js";
+import { post } from "../api.js";
 import { failure, h, heading, show } from "../dom.js";
 import { formatDateTime } from "../i18n.js";
 import { showSlips } from "../slips.js";
-import { rememberSchool, rememberedSchool } from "../periods.js";
+import { listSchools, rememberSchool, rememberedSchool } from "../periods.js";
 
 export async function render(view) {
   document.title = "Школы района — Электронный журнал";
@@ -13,14 +13,9 @@ export async function render(view) {
   const slips = h("section", { class: "slips-block", hidden: true });
   const status = h("p", { role: "status" });
   const load = async () => {
-    let schools = [];
+    let schools;
     try {
-      let token = "";
-      do {
-        const page = await get(`/api/v1/schools?page_size=200${token ? `&page_token=${encodeURIComponent(token)}` : ""}`);
-        schools = schools.concat(page.schools);
-        token = page.next_page_token;
-      } while (token);
+      schools = await listSchools();
     } catch (error) {
       listing.replaceChildren(failure(error));
       return;
