@@ -48,7 +48,7 @@ class Stack:
     ports: dict[str, int]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped after the last browser test, not idling through the rest
 def stack(tmp_path_factory):
     """`make up` in a temporary data folder: five services and the gateway, the demo district seeded."""
     if not CHROMIUM.exists() or not AXE.exists():
@@ -93,7 +93,7 @@ def stack(tmp_path_factory):
                 process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped after the last browser test, not idling through the rest
 def browser(stack):
     from playwright.sync_api import sync_playwright
 
