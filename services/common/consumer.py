@@ -17,6 +17,14 @@ are acked only after that commit.
   delivers the whole batch again, and it is applied once.
 * If the commit itself fails, the batch is handled again one event per
   transaction, so one bad event cannot hold the others back.
+
+A service may also give batch handlers (`batch_handlers`, by event type):
+consecutive events of a batch with the same batch handler are applied by ONE
+call, in one savepoint, after their processed-event rows are written at once
+(one read for the known ids, one insert).  A batch handler sees each event
+once, in arrival order, and must leave the same state as the events' own
+handlers would.  If it fails, its savepoint is rolled back and those events
+are applied by their own handlers, one savepoint each, as above.
 """
 from __future__ import annotations
 
@@ -32,7 +40,7 @@ from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Table, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +52,7 @@ from services.common.tracing import context_from_traceparent, tracer
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, envelope.Event], None]
+BatchHandler = Callable[[Session, list[envelope.Event]], None]
 ATTEMPTS_HEADER = "x-ezh-attempts"
 ERROR_HEADER = "x-ezh-last-error"
 
@@ -88,6 +97,7 @@ class EventConsumer(ConsumerMixin):
         batch_size: int = DEFAULT_BATCH_SIZE,
         next_message_wait: float = NEXT_MESSAGE_WAIT_SECONDS,
         batch_fill_seconds: float = BATCH_FILL_SECONDS,
+        batch_handlers: dict[str, BatchHandler] | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
@@ -97,6 +107,7 @@ class EventConsumer(ConsumerMixin):
         self.topology = topology
         self._connect = connect
         self.handlers = handlers
+        self.batch_handlers = dict(batch_handlers or {})
         self.retry_delay = retry_delay
         self.metrics = metrics
         self.batch_size = batch_size
@@ -184,8 +195,69 @@ class EventConsumer(ConsumerMixin):
     def _apply_together(self, deliveries: list[_Delivery]) -> None:
         with self.database.transaction() as session:
             _begin_writing(session)
-            for delivery in deliveries:
+            for batch_handler, run in self._runs(deliveries):
+                if batch_handler is None or len(run) == 1:
+                    for delivery in run:
+                        self._apply_in_savepoint(session, delivery)
+                else:
+                    self._apply_run(session, batch_handler, run)
+
+    def _runs(self, deliveries: list[_Delivery]):
+        """The deliveries in order, as runs of consecutive events with the same batch handler (or none)."""
+        runs: list[tuple[BatchHandler | None, list[_Delivery]]] = []
+        for delivery in deliveries:
+            batch_handler = self.batch_handlers.get(delivery.event.type)
+            if runs and runs[-1][0] is batch_handler:
+                runs[-1][1].append(delivery)
+            else:
+                runs.append((batch_handler, [delivery]))
+        return runs
+
+    def _apply_run(self, session: Session, batch_handler: BatchHandler, run: list[_Delivery]) -> None:
+        """Apply a run of events with one call of their batch handler; if it fails, each on its own."""
+        for delivery in run:
+            delivery.span = self._event_span(delivery.event)
+        try:
+            with session.begin_nested():
+                fresh = self._record_processed(session, run)
+                if fresh:
+                    batch_handler(session, [delivery.event for delivery in fresh])
+        except Exception as error:  # noqa: BLE001 - the run is applied again event by event
+            log.warning("%s: a run of %d %s events failed together (%r); applying them one by one",
+                        self.consumer_name, len(run), run[0].event.type, error)
+            for delivery in run:
+                delivery.span.end()
                 self._apply_in_savepoint(session, delivery)
+            return
+        for delivery in fresh:
+            delivery.outcome, delivery.error = HANDLED, None
+        for delivery in run:
+            delivery.span.end()
+
+    def _record_processed(self, session: Session, run: list[_Delivery]) -> list[_Delivery]:
+        """Write the processed-event rows of the run's new events; mark the others as duplicates."""
+        table = self.processed
+        known = set(session.scalars(select(table.c.event_id).where(
+            table.c.consumer == self.consumer_name, table.c.event_id.in_([d.event.id for d in run]))))
+        fresh = []
+        for delivery in run:
+            if delivery.event.id in known:
+                delivery.outcome, delivery.error = DUPLICATE, None
+            else:
+                known.add(delivery.event.id)
+                fresh.append(delivery)
+        if fresh:
+            session.execute(table.insert(), [
+                dict(consumer=self.consumer_name, event_id=d.event.id, event_type=d.event.type) for d in fresh])
+        return fresh
+
+    def _event_span(self, event: envelope.Event):
+        return tracer(__name__).start_span(
+            f"consume {event.type}",
+            context=context_from_traceparent(event.traceparent),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.destination.name": self.consumer_name, "messaging.message.id": event.id},
+        )
 
     def _apply_alone(self, delivery: _Delivery) -> None:
         try:
@@ -197,13 +269,9 @@ class EventConsumer(ConsumerMixin):
 
     def _apply_in_savepoint(self, session: Session, delivery: _Delivery) -> None:
         event = delivery.event
-        with tracer(__name__).start_as_current_span(
-            f"consume {event.type}",
-            context=context_from_traceparent(event.traceparent),
-            kind=SpanKind.CONSUMER,
-            attributes={"messaging.destination.name": self.consumer_name, "messaging.message.id": event.id},
-        ) as span:
-            delivery.span = span
+        span = self._event_span(event)
+        delivery.span = span
+        with trace.use_span(span, end_on_exit=True):
             try:
                 with session.begin_nested():
                     self.apply(session, event, self.handlers.get(event.type))

@@ -25,7 +25,7 @@ from opentelemetry.instrumentation.grpc import server_interceptor
 from sqlalchemy import MetaData, Table
 
 from services.common import bus
-from services.common.consumer import EventConsumer, Handler
+from services.common.consumer import BatchHandler, EventConsumer, Handler
 from services.common.database import Database
 from services.common.errors import ServiceError, internal_status, to_rpc_status
 from services.common.logging_setup import configure_logging
@@ -111,6 +111,8 @@ class ServiceDefinition:
     processed: Table
     register: Callable[[grpc.Server, "ServiceRuntime"], None]
     handlers: dict[str, Handler] = field(default_factory=dict)
+    # Event types whose consecutive events may be applied together by one call (see consumer.py).
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
     revoked: Table | None = None  # this service's copy of the revocation list
     # How the service verifies access tokens; by default with auth's JWKS.
     verifier_factory: Callable[["ServiceRuntime"], TokenVerifier] | None = None
@@ -160,6 +162,7 @@ class ServiceRuntime:
                 handlers,
                 metrics=self.metrics,
                 batch_size=settings.consumer_batch_size,
+                batch_handlers=definition.batch_handlers,
             )
             if handlers
             else None

@@ -18,6 +18,7 @@ from services.notify.announcements import announcement_handlers
 from services.notify.delivery import DeliveryWorker, channels_from
 from services.notify.events import HANDLERS, EventContext, event_handlers
 from services.notify.inbox import Channels
+from services.notify.mark_batches import mark_batch_handlers
 from services.notify.periodic import PeriodicJobs
 from services.notify.server import NotifyServicer
 from services.notify.staff import STAFF_HANDLERS
@@ -35,6 +36,7 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         if runtime.consumer is not None:  # the handlers, bound to this process's channels and clock
             context = EventContext(available, clock)
             runtime.consumer.handlers.update({**event_handlers(context), **announcement_handlers(context)})
+            runtime.consumer.batch_handlers.update(mark_batch_handlers(context))
         loops = {"jobs": PeriodicJobs(runtime.database, available, clock, interval=jobs_interval)}
         if channels:
             loops["delivery"] = DeliveryWorker(runtime.database, channels, runtime.settings.notify_web_url, clock,
@@ -53,6 +55,7 @@ def notify_definition(clock: Callable[[], dt.datetime] = utc_now, delivery_inter
         register=register,
         handlers={**HANDLERS, **STAFF_HANDLERS, **SUBGROUP_HANDLERS,
                   **announcement_handlers(EventContext(Channels()))},
+        batch_handlers=mark_batch_handlers(EventContext(Channels())),
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
 from ezh.schedule.v1 import events_pb2 as schedule_events
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.common.clock import utc_now
@@ -32,7 +32,7 @@ class EventContext:
     clock: Callable[[], dt.datetime] = utc_now
 
 
-def _day(text: str) -> dt.date | None:
+def parse_day(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
@@ -85,6 +85,20 @@ def on_student_changed(session: Session, event: Event) -> None:
         ))
 
 
+def learn_teaching(session: Session, marks) -> None:
+    """Who teaches which subject in which class, from marks: one read, an insert for each pair not known."""
+    table = store.class_teaching
+    wanted = {(mark.class_id, mark.subject_id, mark.teacher_id): mark for mark in marks
+              if mark.class_id and mark.subject_id and mark.teacher_id}
+    if not wanted:
+        return
+    known = set(session.execute(select(table.c.class_id, table.c.subject_id, table.c.teacher_id).where(
+        tuple_(table.c.class_id, table.c.subject_id, table.c.teacher_id).in_(sorted(wanted)))))
+    for key, mark in wanted.items():
+        if key not in known:
+            _teaching(session, mark.school_id, *key, mark.subject_name)
+
+
 def _teaching(session: Session, school_id: str, class_id: str, subject_id: str, teacher_id: str,
               subject_name: str) -> None:
     if not (class_id and subject_id and teacher_id):
@@ -108,8 +122,8 @@ class StudentView:
     chosen: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict, compare=False)
 
 
-def _student_query(student_id: str, *columns):
-    """The student with their guardians and the preferences of both; `columns` join in more."""
+def _student_query(student_id: str | list[str], *columns):
+    """The student (or students) with their guardians and the preferences of all; `columns` join in more."""
     guardian, preference = store.guardian, store.preference
     return (
         select(store.student, guardian.c.guardian_id, guardian.c.full_name, guardian.c.email,
@@ -119,7 +133,8 @@ def _student_query(student_id: str, *columns):
         .outerjoin(guardian, guardian.c.student_id == store.student.c.id)
         .outerjoin(preference, or_(preference.c.person_id == store.student.c.id,
                                    preference.c.person_id == guardian.c.guardian_id))
-        .where(store.student.c.id == student_id)
+        .where(store.student.c.id.in_(student_id) if isinstance(student_id, list)
+               else store.student.c.id == student_id)
     )
 
 
@@ -147,6 +162,15 @@ def student_view(session: Session, student_id: str) -> StudentView | None:
     return _student_from_rows(session.execute(_student_query(student_id)).all())
 
 
+def student_views(session: Session, student_ids: list[str]) -> dict[str, StudentView]:
+    """The views of many students in one query (those notify does not know or who departed are left out)."""
+    rows_by_student: dict[str, list] = {}
+    for row in session.execute(_student_query(student_ids)):
+        rows_by_student.setdefault(row.id, []).append(row)
+    views = {student_id: _student_from_rows(rows) for student_id, rows in rows_by_student.items()}
+    return {student_id: view for student_id, view in views.items() if view is not None}
+
+
 def class_students(session: Session, class_id: str) -> list[str]:
     return list(session.scalars(
         select(store.student.c.id).where(store.student.c.class_id == class_id, store.student.c.status != "departed")
@@ -168,7 +192,7 @@ def _tell_student(session: Session, context: EventContext, event: Event, student
 def _mark_fact_values(mark) -> dict:
     return dict(school_id=mark.school_id, class_id=mark.class_id, student_id=mark.student_id,
                 subject_id=mark.subject_id, subject_name=mark.subject_name, period_id=mark.period_id,
-                lesson_date=_day(mark.lesson_date) or dt.date.min, value=mark.value, work_type=mark.work_type,
+                lesson_date=parse_day(mark.lesson_date) or dt.date.min, value=mark.value, work_type=mark.work_type,
                 weight=mark.weight)
 
 
@@ -205,23 +229,39 @@ def _mark_context(session: Session, mark) -> tuple[StudentView | None, dict[str,
     return _student_from_rows(rows), facts, bool(rows[0].teaching_known)
 
 
-def _apply_mark(session: Session, mark, deleted: bool, facts: dict[str, rules.MarkFact],
-                ) -> tuple[rules.AverageVerdict, rules.AverageVerdict, bool]:
-    """Update the mark facts; the subject's average verdict before and after, and whether the marks
-    began to fall sharply with this change."""
-    table = store.mark_fact
+@dataclass(frozen=True)
+class MarkJudgement:
+    """What a change of a mark did to the subject's marks of the period (J6)."""
+
+    before: rules.AverageVerdict
+    after: rules.AverageVerdict
+    falling: bool  # the marks began to fall sharply with this change
+    row: dict | None  # the mark's fact row now, None once deleted
+
+
+def judge_mark_change(mark, deleted: bool, facts: dict[str, rules.MarkFact]) -> MarkJudgement:
+    """Apply the change to the subject's mark facts (in memory) and judge the averages before and after."""
     before = rules.j6_current_average(facts.values())
     falling_before = rules.j6_marks_falling(facts.values())
+    row = None
     if deleted:
-        session.execute(table.delete().where(table.c.mark_id == mark.mark_id))
         facts.pop(mark.mark_id, None)
     else:
-        values = _mark_fact_values(mark)
-        upsert(session, table, dict(mark_id=mark.mark_id, **values), key="mark_id")
-        facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, values["lesson_date"],
+        row = dict(mark_id=mark.mark_id, **_mark_fact_values(mark))
+        facts[mark.mark_id] = rules.MarkFact(mark.value, mark.work_type, mark.weight, row["lesson_date"],
                                              mark.mark_id)
     falling = rules.j6_marks_falling(facts.values()) and not falling_before
-    return before, rules.j6_current_average(facts.values()), falling
+    return MarkJudgement(before, rules.j6_current_average(facts.values()), falling, row)
+
+
+def _apply_mark(session: Session, mark, deleted: bool, facts: dict[str, rules.MarkFact]) -> MarkJudgement:
+    """Update the mark facts, in memory and in the database."""
+    judgement = judge_mark_change(mark, deleted, facts)
+    if judgement.row is None:
+        session.execute(store.mark_fact.delete().where(store.mark_fact.c.mark_id == mark.mark_id))
+    else:
+        upsert(session, store.mark_fact, judgement.row, key="mark_id")
+    return judgement
 
 
 def _handle_mark(session: Session, context: EventContext, event: Event, mark, previous=None,
@@ -229,16 +269,29 @@ def _handle_mark(session: Session, context: EventContext, event: Event, mark, pr
     student, facts, teaching_known = _mark_context(session, mark)
     if not teaching_known:
         _teaching(session, mark.school_id, mark.class_id, mark.subject_id, mark.teacher_id, mark.subject_name)
-    before, after, falling = _apply_mark(session, mark, deleted, facts)
+    judgement = _apply_mark(session, mark, deleted, facts)
     if student is None:
         return
-    lesson_date = _day(mark.lesson_date)
-    if previous is None or previous.value != mark.value or previous.work_type != mark.work_type:
-        # (a change of the weight alone is not news, though it may move the average)
-        text = rules.c1_mark_text(student.name, student.id, mark.subject_name, mark.value, mark.work_type,
-                                  lesson_date or dt.date.today(), previous=previous.value if previous else None,
-                                  deleted=deleted)
-        _tell_student(session, context, event, student, "mark", text, lesson_date)
+    text = mark_news(student, mark, previous, deleted)
+    if text is not None:
+        _tell_student(session, context, event, student, "mark", text, parse_day(mark.lesson_date))
+    alert_on_mark(session, context, event, student, mark, judgement)
+
+
+def mark_news(student: StudentView, mark, previous, deleted: bool) -> rules.Text | None:
+    """The message about a mark's change, or None when it is not news (a change of the weight alone,
+    though it may move the average)."""
+    if previous is not None and previous.value == mark.value and previous.work_type == mark.work_type:
+        return None
+    return rules.c1_mark_text(student.name, student.id, mark.subject_name, mark.value, mark.work_type,
+                              parse_day(mark.lesson_date) or dt.date.today(),
+                              previous=previous.value if previous else None, deleted=deleted)
+
+
+def alert_on_mark(session: Session, context: EventContext, event: Event, student: StudentView, mark,
+                  judgement: MarkJudgement) -> None:
+    """J6: the subject's average became a 2, or the marks began to fall sharply."""
+    before, after, falling = judgement.before, judgement.after, judgement.falling
     if after.failing and not before.failing:
         raise_alert(session, context, event, student, "failing_average", mark.subject_name,
                     f"текущий средний балл по предмету «{mark.subject_name}» опустился до "
@@ -291,7 +344,7 @@ def on_absence_recorded(context: EventContext):
     def handle(session: Session, event: Event) -> None:
         data = event.data_as(journal_events.AbsenceRecorded)
         _teaching(session, data.school_id, data.class_id, data.subject_id, data.teacher_id, data.subject_name)
-        lesson_date = _day(data.lesson_date)
+        lesson_date = parse_day(data.lesson_date)
         if lesson_date is None:
             return
         table = store.absence_fact
@@ -324,7 +377,7 @@ def on_lesson_changed(context: EventContext):
     def handle(session: Session, event: Event) -> None:
         data = event.data_as(journal_events.LessonChanged)
         _teaching(session, data.school_id, data.class_id, data.subject_id, data.teacher_id, data.subject_name)
-        lesson_date = _day(data.lesson_date)
+        lesson_date = parse_day(data.lesson_date)
         if lesson_date is None:
             return
         table = store.lesson_fact
@@ -348,7 +401,7 @@ def on_lesson_changed(context: EventContext):
             if student is None:
                 continue
             text = rules.c1_homework_text(student.name, student.id, data.subject_name, homework, lesson_date,
-                                          _day(data.homework_due_date))
+                                          parse_day(data.homework_due_date))
             _tell_student(session, context, event, student, "homework", text, lesson_date)
     return handle
 
@@ -377,7 +430,7 @@ def on_schedule_lesson_changed(context: EventContext):
     def handle(session: Session, event: Event) -> None:
         data = event.data_as(schedule_events.LessonChanged)
         lesson, previous = data.lesson, data.previous
-        day = _day(previous.date) if previous.date else _day(lesson.date)
+        day = parse_day(previous.date) if previous.date else parse_day(lesson.date)
         if day is None:
             return
         subject = session.scalar(
@@ -401,7 +454,7 @@ def on_schedule_lesson_changed(context: EventContext):
             if student is None:
                 continue
             text = rules.c1_schedule_text(student.name, subject, status, day, slot,
-                                          new_day=_day(lesson.date), new_slot=lesson.slot)
+                                          new_day=parse_day(lesson.date), new_slot=lesson.slot)
             notify_all(session, source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind="schedule",
                        text=text, now=now, channels=context.channels, school_id=student.school_id,
                        student_id=student.id, email_allowed=fresh, chosen=student.chosen)

@@ -45,9 +45,17 @@ def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
 
 def upsert(session: Session, table, values: dict, key: str) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE: the row with `values`, new or replaced, in one statement."""
-    statement = _insert(session)(table).values(**values)
+    upsert_all(session, table, [values], key)
+
+
+def upsert_all(session: Session, table, rows: list[dict], key: str) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE of many rows (one per key) in one statement."""
+    if not rows:
+        return
+    # Executed with many parameter sets (not one VALUES list): the statement is compiled once and cached.
+    statement = _insert(session)(table)
     session.execute(statement.on_conflict_do_update(
-        index_elements=[key], set_={name: statement.excluded[name] for name in values if name != key}))
+        index_elements=[key], set_={name: statement.excluded[name] for name in rows[0] if name != key}), rows)
 
 
 def chosen_modes(session: Session, person_ids: list[str]) -> dict[str, dict[tuple[str, str], str]]:
@@ -127,38 +135,63 @@ def notify_all(
         return {}
     if chosen is None:
         chosen = chosen_modes(session, [recipient.person_id for recipient in recipients])
-    rows, emails = [], {}
-    for recipient in recipients:
-        own = chosen.get(recipient.person_id, {})
-        in_app = rules.c1_mode(kind, "in_app", own)
-        email_mode = rules.c1_mode(kind, "email", own)
-        send_email = channels.email and email_allowed and bool(recipient.email) and email_mode != rules.OFF
-        if in_app == rules.OFF and not send_email:
-            continue
-        if send_email:
-            emails[recipient.person_id] = (recipient, email_mode)
-        rows.append(dict(
-            id=str(uuid.uuid4()), recipient_id=recipient.person_id, kind=kind, title=text.title[:200],
-            body=text.body, link=text.link, student_id=student_id, school_id=school_id, source_key=source_key,
-            create_time=now, shown=in_app != rules.OFF,
-        ))
-    created = insert_ignoring_duplicates(session, store.notification, rows)  # those told before are skipped
-    sent = [person_id for person_id in created if person_id in emails]
-    if sent:
-        hours = quiet_hours_of(session, sent)
-        session.execute(store.delivery.insert(), [
-            dict(id=str(uuid.uuid4()), notification_id=created[person_id], recipient_id=person_id, channel="email",
-                 address=emails[person_id][0].email, recipient_name=emails[person_id][0].name, status="pending",
-                 due_time=rules.c1_send_time(emails[person_id][1], now, *hours[person_id]), attempts=0)
-            for person_id in sent
-        ])
-    return created
+    batch = NotificationBatch(channels, now)
+    batch.add(source_key=source_key, recipients=recipients, kind=kind, text=text, school_id=school_id,
+              student_id=student_id, email_allowed=email_allowed, chosen=chosen)
+    return {person_id: notification_id for (_, person_id), notification_id in batch.insert(session).items()}
 
 
-def insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> dict[str, str]:
-    """Notifications in one INSERT … ON CONFLICT DO NOTHING; the ids of those added, by recipient."""
+class NotificationBatch:
+    """Notifications of many sources, gathered and then written with one insert (and one for e-mail).
+
+    Each is made as `notify_all` makes it: the recipient's choices decide the
+    in-app row and the e-mail; a (recipient, source) told before is skipped.
+    """
+
+    def __init__(self, channels: Channels, now: dt.datetime) -> None:
+        self.channels = channels
+        self.now = now
+        self.rows: list[dict] = []
+        self.emails: dict[tuple[str, str], tuple[Recipient, str]] = {}
+
+    def add(self, *, source_key: str, recipients, kind: str, text: rules.Text, school_id: str = "",
+            student_id: str = "", email_allowed: bool = True,
+            chosen: dict[str, dict[tuple[str, str], str]]) -> None:
+        for recipient in recipients:
+            own = chosen.get(recipient.person_id, {})
+            in_app = rules.c1_mode(kind, "in_app", own)
+            email_mode = rules.c1_mode(kind, "email", own)
+            send_email = self.channels.email and email_allowed and bool(recipient.email) and email_mode != rules.OFF
+            if in_app == rules.OFF and not send_email:
+                continue
+            if send_email:
+                self.emails[(source_key, recipient.person_id)] = (recipient, email_mode)
+            self.rows.append(dict(
+                id=str(uuid.uuid4()), recipient_id=recipient.person_id, kind=kind, title=text.title[:200],
+                body=text.body, link=text.link, student_id=student_id, school_id=school_id,
+                source_key=source_key, create_time=self.now, shown=in_app != rules.OFF,
+            ))
+
+    def insert(self, session: Session) -> dict[tuple[str, str], str]:
+        """Write what was gathered; the new notification ids by (source, recipient)."""
+        created = insert_ignoring_duplicates(session, store.notification, self.rows)
+        sent = [key for key in created if key in self.emails]
+        if sent:
+            hours = quiet_hours_of(session, sorted({person_id for _, person_id in sent}))
+            session.execute(store.delivery.insert(), [
+                dict(id=str(uuid.uuid4()), notification_id=created[key], recipient_id=key[1], channel="email",
+                     address=self.emails[key][0].email, recipient_name=self.emails[key][0].name, status="pending",
+                     due_time=rules.c1_send_time(self.emails[key][1], self.now, *hours[key[1]]), attempts=0)
+                for key in sent
+            ])
+        self.rows, self.emails = [], {}
+        return created
+
+
+def insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> dict[tuple[str, str], str]:
+    """Notifications in one INSERT … ON CONFLICT DO NOTHING; the ids of those added, by (source, recipient)."""
     if not rows:
         return {}
-    statement = _insert(session)(table).values(rows).on_conflict_do_nothing().returning(
-        table.c.recipient_id, table.c.id)
-    return {row.recipient_id: row.id for row in session.execute(statement)}
+    statement = _insert(session)(table).on_conflict_do_nothing().returning(
+        table.c.source_key, table.c.recipient_id, table.c.id)
+    return {(row.source_key, row.recipient_id): row.id for row in session.execute(statement, rows)}
