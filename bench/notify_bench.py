@@ -1,8 +1,9 @@
 """Benchmark of notify: from a mark saved through the gateway to the parent's inbox entry (C1, G5).
 
-Starts auth and the journal in process and notify as its own process, on fresh PostgreSQL databases with
-RabbitMQ (or, with `--embedded`, on SQLite files with the embedded bus),
-holding the demo district. The seed's history of marks is treated as
+Starts auth and the gateway in process, the journal (on the demo's clock,
+bench/journal_at.py) and notify as their own processes, on fresh PostgreSQL
+databases with RabbitMQ (or, with `--embedded`, on SQLite files with the
+embedded bus), holding the demo district. The seed's history of marks is treated as
 published before notify started (notify learns only the roster), so the
 measured stream is the bench's own. Then, for `--duration` seconds, it
 saves marks at a steady `--rate` per second through the gateway (the Flask
@@ -58,7 +59,6 @@ from services.common.grpc_server import ServiceRuntime
 from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.journal import store as journal_store
-from services.journal.definition import journal_definition
 from services.journal.entries import SCHOOL_TIMEZONE
 from services.journal.seed import seed_demo as seed_journal
 from services.notify import store as notify_store
@@ -85,7 +85,7 @@ def run(args) -> None:
     students = _students_with_their_own_parent(district)
     urls = {} if args.embedded else scratch_databases(args.postgres, ["auth", "journal", "notify"])
     runtimes: list[ServiceRuntime] = []
-    process = None
+    processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as folder:
         settings = _settings(args, Path(folder), urls)
         try:
@@ -103,16 +103,17 @@ def run(args) -> None:
             auth.start()
             runtimes.append(auth)
             settings = settings.model_copy(update={"auth_grpc_address": f"127.0.0.1:{auth.port}"})
-            journal = ServiceRuntime(journal_definition(lambda: FRIDAY_1PM.astimezone(dt.UTC)), settings,
-                                     address="127.0.0.1:0")
-            journal.start()
-            runtimes.append(journal)
-            # notify runs as its own process, as deployed: it does not share the GIL with the gateway.
-            notify_address = _free_address()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "services.notify"],
-                env={**os.environ, **_environment(settings.model_copy(update={
-                    "notify_grpc_address": notify_address}))})
+            # The journal and notify run as their own processes, as deployed: they do not share the GIL
+            # with the gateway (which runs here, in process) or with each other.
+            journal_address, notify_address = _free_address(), _free_address()
+            settings = settings.model_copy(update={"journal_grpc_address": journal_address,
+                                                   "notify_grpc_address": notify_address})
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "bench.journal_at", FRIDAY_1PM.astimezone(dt.UTC).isoformat()],
+                env={**os.environ, **_environment(settings)}))
+            processes.append(subprocess.Popen([sys.executable, "-m", "services.notify"],
+                                              env={**os.environ, **_environment(settings)}))
+            _wait_for_port(journal_address)
             notify_db = Database(settings.database_url("notify"))
             deadline = time.monotonic() + 120
             while _known_guardians(notify_db, [student.id for student in students]) < len(students):
@@ -120,8 +121,7 @@ def run(args) -> None:
                     raise SystemExit("notify did not learn the roster in 2 minutes")
                 time.sleep(0.2)
             students = _told_electronically(notify_db, students)
-            app = create_app(settings.model_copy(update={"journal_grpc_address": f"127.0.0.1:{journal.port}",
-                                                         "notify_grpc_address": notify_address}))
+            app = create_app(settings)
             client = app.test_client()
             response = client.post("/api/v1/auth/login", json={"login": "teacher", "password": PASSWORD})
             teacher = {"Authorization": f"Bearer {response.get_json()['access_token']}"}
@@ -135,8 +135,9 @@ def run(args) -> None:
             notify_db.dispose()
             journal_db.dispose()
         finally:
-            if process is not None:
+            for process in processes:
                 process.terminate()
+            for process in processes:
                 process.wait(timeout=30)
             for runtime in reversed(runtimes):
                 runtime.stop(grace=0)
@@ -318,6 +319,18 @@ def _free_address() -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+def _wait_for_port(address: str, timeout: float = 60) -> None:
+    host, port = address.rsplit(":", 1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {address} after {timeout:g} s")
 
 
 def _environment(settings: Settings) -> dict[str, str]:
