@@ -39,7 +39,8 @@ def percent(part: int, whole: int) -> Decimal | None:
 
 
 def _numeric(marks: Iterable[FinalMarkValue]) -> list[int]:
-    return [mark for mark in marks if isinstance(mark, int) and not isinstance(mark, bool)]
+    # `type(mark) is int` first: the common case without two isinstance calls per mark
+    return [mark for mark in marks if type(mark) is int or (isinstance(mark, int) and not isinstance(mark, bool))]
 
 
 def mean_mark(marks: Iterable[FinalMarkValue]) -> Decimal | None:
@@ -79,10 +80,12 @@ def marks_summary(marks: Iterable[FinalMarkValue]) -> MarksSummary:
     marks = list(marks)
     numbers = _numeric(marks)
     by_value = Counter(numbers)
-    passes = sum(1 for mark in marks if mark is PassFail.PASS)
-    fails = sum(1 for mark in marks if mark is PassFail.FAIL)
-    not_attested = sum(1 for mark in marks if mark is SpecialFinalValue.NOT_ATTESTED)
-    exempt = sum(1 for mark in marks if mark is SpecialFinalValue.EXEMPT)
+    if len(numbers) == len(marks):  # only 1…5 marks: nothing else to count
+        passes = fails = not_attested = exempt = 0
+    else:
+        others = Counter(mark for mark in marks if isinstance(mark, (PassFail, SpecialFinalValue)))
+        passes, fails = others[PassFail.PASS], others[PassFail.FAIL]
+        not_attested, exempt = others[SpecialFinalValue.NOT_ATTESTED], others[SpecialFinalValue.EXEMPT]
     assessed = len(numbers) + passes + fails + not_attested
     passed = sum(count for value, count in by_value.items() if value >= 3) + passes
     good = by_value[4] + by_value[5]
@@ -121,11 +124,18 @@ STANDING_TITLES = {
 def student_standing(marks: Iterable[FinalMarkValue]) -> StudentStanding | None:
     """The student's group by their final marks across subjects, or None if not graded."""
     marks = list(marks)
-    numbers = _numeric(marks)
-    if any(number <= 2 for number in numbers) or PassFail.FAIL in marks:
+    return _standing(marks, _numeric(marks))
+
+
+def _standing(marks: list[FinalMarkValue], numbers: list[int]) -> StudentStanding | None:
+    """`student_standing` of the marks, given their 1…5 marks."""
+    if numbers and min(numbers) <= 2:
         return StudentStanding.FAILING
-    if SpecialFinalValue.NOT_ATTESTED in marks:
-        return StudentStanding.NOT_ATTESTED
+    if len(numbers) < len(marks):  # not only 1…5 marks
+        if PassFail.FAIL in marks:
+            return StudentStanding.FAILING
+        if SpecialFinalValue.NOT_ATTESTED in marks:
+            return StudentStanding.NOT_ATTESTED
     if not numbers:
         return None
     threes = numbers.count(3)
@@ -159,18 +169,28 @@ class ClassResults:
 
 def class_results(marks_by_student: Mapping[str, Iterable[FinalMarkValue]]) -> ClassResults:
     """R1: a class's (or school's) results from each student's final marks across subjects."""
-    marks_by_student = {student: list(marks) for student, marks in marks_by_student.items()}
-    standings = {student: student_standing(marks) for student, marks in marks_by_student.items()}
-    counts = Counter(standing for standing in standings.values() if standing is not None)
+    standings: dict[str, StudentStanding | None] = {}
+    counts = dict.fromkeys(StudentStanding, 0)
+    total = sou_total = numeric = 0  # of every 1…5 mark: their sum, their СОУ percentages summed, how many
+    for student, marks in marks_by_student.items():
+        marks = list(marks)
+        numbers = _numeric(marks)
+        standing = standings[student] = _standing(marks, numbers)
+        if standing is not None:
+            counts[standing] += 1
+        if numbers:
+            total += sum(numbers)
+            sou_total += sum(SOU_PERCENT[number] for number in numbers)
+            numeric += len(numbers)
     graded = sum(counts.values())
     passing = graded - counts[StudentStanding.FAILING] - counts[StudentStanding.NOT_ATTESTED]
     good = counts[StudentStanding.ONLY_FIVES] + counts[StudentStanding.FOURS_AND_FIVES]
-    every_mark = [mark for marks in marks_by_student.values() for mark in marks]
     return ClassResults(
         standings=standings,
-        counts={standing: counts[standing] for standing in StudentStanding},
+        counts=counts,
         pass_rate=percent(passing, graded),
         quality_rate=percent(good, graded),
-        mean=mean_mark(every_mark),
-        sou=sou(every_mark),
+        # as mean_mark and sou of every mark
+        mean=to_hundredths(Decimal(total) / numeric) if numeric else None,
+        sou=(Decimal(sou_total) / numeric).quantize(TENTH, rounding=ROUND_HALF_UP) if numeric else None,
     )
