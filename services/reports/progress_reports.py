@@ -21,6 +21,7 @@ RESULT_COLUMNS = ["Учеников", "Аттестовано", *(STANDING_TITLE
                   "Успеваемость, %", "Качество, %", "Средний балл", "СОУ, %"]
 SUMMARY_COLUMNS = ["Отметок", "«5»", "«4»", "«3»", "«2»", "н/а", "Успеваемость, %", "Качество, %",
                    "Средний балл", "СОУ, %"]
+_UNSEEN = object()  # a sentinel: no value found yet
 
 
 def counted_marks(data: queries.SchoolData) -> dict[str, dict[str, FinalMarkValue]]:
@@ -36,17 +37,33 @@ def counted_marks(data: queries.SchoolData) -> dict[str, dict[str, FinalMarkValu
             if value is None:
                 value = finals[text] = r1_counted_mark_of_sums(text, None).value
             result[student_id][subject_id] = value
-    for student_id, subject_id in set(data.marks_by_pair if sums is None else sums):
-        if student_id not in data.students or subject_id in result.get(student_id, ()):
+    if sums is None:
+        for (student_id, subject_id), rows in data.marks_by_pair.items():
+            if student_id not in students or subject_id in result.get(student_id, ()):
+                continue
+            final = data.final_marks.get((student_id, subject_id))  # one with an empty value
+            counted = r1_counted_mark(final.value if final is not None else None,
+                                      [row.mark for row in rows if row.mark is not None])
+            if counted is not None:
+                result[student_id][subject_id] = counted.value
+        return result
+    # Pairs whose totals rows were the same share one MarkSums (queries._note_totals): each counted once, by its id
+    # (the sums live in `data` throughout).
+    by_sums: dict[int, FinalMarkValue | None] = {}
+    for pair, pair_sums in sums.items():
+        student_id, subject_id = pair
+        if student_id not in students or subject_id in result.get(student_id, ()):
             continue
-        final = data.final_marks.get((student_id, subject_id))  # one with an empty value
-        final_text = final.value if final is not None else None
-        if sums is None:
-            counted = r1_counted_mark(final_text, data.marks_of(student_id, subject_id))
+        final = data.final_marks.get(pair)  # one with an empty value
+        if final is None or not final.value:
+            value = by_sums.get(id(pair_sums), _UNSEEN)
+            if value is _UNSEEN:
+                counted = r1_counted_mark_of_sums(None, pair_sums)
+                value = by_sums[id(pair_sums)] = counted.value if counted is not None else None
         else:
-            counted = r1_counted_mark_of_sums(final_text, sums.get((student_id, subject_id)))
-        if counted is not None:
-            result[student_id][subject_id] = counted.value
+            value = r1_counted_mark_of_sums(final.value, pair_sums).value
+        if value is not None:
+            result[student_id][subject_id] = value
     return result
 
 
@@ -80,22 +97,34 @@ def _distribution_chart(counted: Mapping[str, Mapping[str, FinalMarkValue]]) -> 
                  {"Отметок": [float(summary.count_by_value[v]) for v in (5, 4, 3, 2)]})
 
 
+def trend_periods(session: Session, school_id: str, span: Span) -> list[queries.PeriodRow]:
+    """The periods a trend chart shows: the last six of the same kind up to this one (none for a range of days)."""
+    if not span.period_id:
+        return []
+    return [p for p in queries.school_periods(session, school_id)
+            if p.kind == span.kind and p.start <= span.start][-6:]
+
+
 def trend_chart(session: Session, school_id: str, span: Span, class_ids: set[str] | None = None,
                 known: Mapping[str, Mapping[str, Mapping[str, FinalMarkValue]]] | None = None,
-                known_results: Mapping[str, ClassResults] | None = None) -> Chart | None:
+                known_results: Mapping[str, ClassResults] | None = None,
+                loaded: Mapping[str, queries.SchoolData] | None = None) -> Chart | None:
     """Pass and quality rate over the periods of the same kind up to this one (`known`: counted marks by period,
-    `known_results`: the results of the same students by period)."""
+    `known_results`: the results of the same students by period, `loaded`: their data by period)."""
     if not span.period_id:
         return None
-    periods = [p for p in queries.school_periods(session, school_id) if p.kind == span.kind and p.start <= span.start]
+    periods = trend_periods(session, school_id, span)
+    known, known_results, loaded = known or {}, known_results or {}, dict(loaded or {})
+    missing = [p.span() for p in periods if p.id not in known_results and p.id not in known and p.id not in loaded]
+    if missing:
+        loaded.update(queries.load_period_results(session, school_id, missing, class_ids))
     labels, passes, quality = [], [], []
-    for period in periods[-6:]:
-        results = (known_results or {}).get(period.id)
+    for period in periods:
+        results = known_results.get(period.id)
         if results is None:
-            counted = (known or {}).get(period.id)
+            counted = known.get(period.id)
             if counted is None:
-                counted = counted_marks(queries.load_results(session, school_id, period.span(), class_ids,
-                                                             names=False))
+                counted = counted_marks(loaded[period.id])
             results = class_results({s: list(m.values()) for s, m in counted.items()})
         if results.graded:
             labels.append(period.title)
@@ -111,7 +140,15 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
     """R1: progress and quality of a school by class, subject and teacher, with the previous period."""
     data = queries.load_results(session, school_id, span)
     counted = counted_marks(data)
-    before = counted_marks(queries.load_results(session, school_id, previous, names=False)) if previous else {}
+    # The previous period and the trend's earlier periods, read together (their students are this span's).
+    earlier_spans = [p.span() for p in trend_periods(session, school_id, span) if p.id != span.period_id]
+    if previous and previous.period_id:
+        earlier_spans.insert(0, previous)
+    loaded = queries.load_period_results(session, school_id, earlier_spans, like=data)
+    if previous and previous.period_id:
+        before = counted_marks(loaded[previous.period_id])
+    else:
+        before = counted_marks(queries.load_results(session, school_id, previous, names=False)) if previous else {}
     document = Document(f"Отчёт об успеваемости и качестве знаний — {span.title}",
                         f"Подсчёт {basis_note(data)}", queries.school_name(session, school_id))
     classes = Table("classes", "По классам", ["Класс", *RESULT_COLUMNS, "Успеваемость пред., %",
@@ -145,7 +182,7 @@ def school_progress(session: Session, school_id: str, span: Span, previous: Span
     document.tables = [school, classes, subjects, teachers]
     document.charts = [_distribution_chart(counted)]
     known = {span.period_id: now, **({previous.period_id: earlier} if previous and previous.period_id else {})}
-    trend = trend_chart(session, school_id, span, known_results=known)
+    trend = trend_chart(session, school_id, span, known_results=known, loaded=loaded)
     if trend:
         document.charts.append(trend)
     return document
@@ -159,9 +196,13 @@ def district_progress(session: Session, school_ids: list[str], spans: Mapping[st
     everyone: dict[str, list] = {}
     for school_id in school_ids:
         span, previous = spans[school_id]
-        data = queries.load_results(session, school_id, span, names=False)
+        if span.period_id and previous and previous.period_id:  # both study periods: read together
+            loaded = queries.load_period_results(session, school_id, [span, previous])
+            data, before = loaded[span.period_id], counted_marks(loaded[previous.period_id])
+        else:
+            data = queries.load_results(session, school_id, span, names=False)
+            before = counted_marks(queries.load_results(session, school_id, previous, names=False)) if previous else {}
         counted = counted_marks(data)
-        before = counted_marks(queries.load_results(session, school_id, previous, names=False)) if previous else {}
         marks = {s: list(counted.get(s, {}).values()) for s in data.students}
         everyone.update(marks)
         earlier = class_results({s: list(before.get(s, {}).values()) for s in data.students})
