@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import os
 import random
 import resource
 import statistics
@@ -570,7 +571,13 @@ def _once(function) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def report_speed(url: str, repeat: int, district_repeat: int) -> dict:
+def _load() -> str:
+    """The machine's load average (1, 5, 15 minutes) beside the figures: they are comparable only at a like load."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+def report_speed(url: str, repeat: int, district_repeat: int, skip_district: bool = False) -> dict:
     """The school and district quarter reports through the servicer, each beside the hand-written SQL."""
     database = Database(url)
     servicer = ReportsServicer(SimpleNamespace(database=database, settings=SimpleNamespace(notify_web_url="")),
@@ -582,7 +589,7 @@ def report_speed(url: str, repeat: int, district_repeat: int) -> dict:
                    for school in school_ids}
     results = {}
     print(f"Report speed (R1) over {len(school_ids)} school(s), requests spread over the schools; "
-          f"p95 goals: school 1 s, district 10 s")
+          f"p95 goals: school 1 s, district 10 s; {_load()}")
     for number, what in ((2, "closed: final marks set"), (4, "in progress: no final marks yet")):
         label = f"school Q{number}"
         print(f"  {label}: the school's quarter {number} ({what}), quarter {number - 1} beside it and the trend "
@@ -600,7 +607,9 @@ def report_speed(url: str, repeat: int, district_repeat: int) -> dict:
                 return _hand_written(connection, [(school, period) for period in periods[school][:number]], source)
 
         report = measure(f"{label} report", repeat, school_report, goal_ms=1000)
+        print(f"  {_load()}")
         sql = measure(f"{label} SQL", repeat, school_sql)
+        print(f"  {_load()}")
         results[label] = (report, sql)
         raw_ms, rows = _once(lambda: school_sql(0, source=FROM_MARKS))
         print(f"  {label}: report p95 {report['p95']:.0f} ms, hand-written SQL p95 {sql['p95']:.0f} ms, "
@@ -614,6 +623,9 @@ def report_speed(url: str, repeat: int, district_repeat: int) -> dict:
         print(f"  {label}: {_same_figures(document, 'school', rows, names)} in the report and in the SQL over "
               f"the marks")
 
+    if skip_district:
+        database.dispose()
+        return results
     quarter = periods[school_ids[0]][1]
     print(f"  district: the 2nd quarter ({quarter.start:%d.%m}–{quarter.end:%d.%m}) of every school (its own "
           f"period), the 1st beside it")
@@ -628,7 +640,9 @@ def report_speed(url: str, repeat: int, district_repeat: int) -> dict:
 
     report = measure("district report", district_repeat, lambda index: _through_servicer(servicer, operator, query),
                      goal_ms=10000)
+    print(f"  {_load()}")
     sql = measure("district SQL", district_repeat, district_sql)
+    print(f"  {_load()}")
     results["district"] = (report, sql)
     raw_ms, rows = _once(lambda: district_sql(0, FROM_MARKS))
     print(f"  district: report p95 {report['p95']:.0f} ms, hand-written SQL p95 {sql['p95']:.0f} ms, "
@@ -682,6 +696,7 @@ def main() -> None:
     parser.add_argument("--district-repeat", type=int, default=5)
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument("--skip-speed", action="store_true", help="no full-size read model, no report speed")
+    parser.add_argument("--skip-district", action="store_true", help="only the school reports' speed")
     parser.add_argument("--skip-forecast", action="store_true")
     parser.add_argument("--skip-demo", action="store_true")
     arguments = parser.parse_args()
@@ -703,7 +718,7 @@ def main() -> None:
             counts = ", ".join(f"{table} {count:,}" for table, count in made["counts"].items())
             print(f"  generated in {time.perf_counter() - started:.0f} s: {counts}; database "
                   f"{made['size'] / 2**30:.1f} GiB")
-        report_speed(url, arguments.repeat, arguments.district_repeat)
+        report_speed(url, arguments.repeat, arguments.district_repeat, arguments.skip_district)
         print(f"Peak RSS of the benchmark process: {peak_rss_mb():.0f} MiB")
     finally:
         if arguments.keep:
