@@ -18,6 +18,7 @@ from services.common.roles import Role
 from services.common.tokens import Identity
 from services.common.validation import identifier
 from services.reports import access, queries
+from services.reports.collector import collection_paused
 from services.reports.documents import Document
 from services.reports.rules.spans import Span, parse_day, r1_date_range, r1_previous_range
 
@@ -169,6 +170,11 @@ def _district_span(session: Session, school_id: str, resolved: Resolved) -> tupl
 
 def build(session: Session, resolved: Resolved, today: dt.date) -> Document:
     """The report of a resolved query, from the read model as it is now."""
+    with collection_paused():
+        return _build(session, resolved, today)
+
+
+def _build(session: Session, resolved: Resolved, today: dt.date) -> Document:
     from services.reports import control, forecasts, progress_reports as progress, student_reports
 
     kind = resolved.kind
