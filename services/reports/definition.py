@@ -11,7 +11,7 @@ from ezh.reports.v1 import reports_pb2_grpc
 from services.common.clock import utc_now
 from services.common.grpc_server import ServiceDefinition
 from services.reports import store
-from services.reports.events import HANDLERS
+from services.reports.events import HANDLERS, apply_events
 from services.reports.printouts import SCHOOL_TIMEZONE, archive_ended_periods
 from services.reports.server import ReportsServicer
 
@@ -56,6 +56,9 @@ def reports_definition(clock: Callable[[], dt.datetime] = utc_now,
         revoked=store.revoked,
         register=register,
         handlers=HANDLERS,
+        # apply_events has the effect of each event's handler in order (tests/integration/test_reports_mark_totals.py,
+        # test_reports_batch_consumer.py): a batch of any of these events is applied at once.
+        batch_handlers=dict.fromkeys(HANDLERS, apply_events),
     )
 
 

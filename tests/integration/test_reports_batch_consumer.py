@@ -1,0 +1,128 @@
+"""The reports consumer applies a batch of events at once (`apply_events`, the definition's batch handlers) and
+leaves the read model each event's own handler leaves, redelivered events and a failing batch included (O1),
+on PostgreSQL and on SQLite."""
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+from kombu import Connection
+from sqlalchemy import select
+
+from services.common import events as envelope
+from services.common.bus import Topology
+from services.common.consumer import EventConsumer
+from services.common.database import Database
+from services.common.migrations import upgrade
+from services.reports import store
+from services.reports.definition import reports_definition
+from services.reports.events import HANDLERS, apply_events
+
+from .test_reports_mark_totals import _content, _history
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def databases(request, tmp_path, postgres_database):
+    """Fresh read models, as many as asked for."""
+    made: list[Database] = []
+
+    def make() -> Database:
+        name = f"b{len(made)}"
+        url = postgres_database(name) if request.param == "postgresql" else f"sqlite:///{tmp_path / name}.sqlite"
+        upgrade("reports", url)
+        made.append(Database(url))
+        return made[-1]
+
+    yield make
+    for database in made:
+        database.dispose()
+
+
+class FakeMessage:
+    """What the consumer uses of a kombu message."""
+
+    def __init__(self, event: envelope.Event) -> None:
+        self.body = envelope.to_json(event)
+        self.headers: dict = {}
+        self.properties = {"message_id": event.id}
+        self.acked = False
+
+    def ack(self) -> None:
+        self.acked = True
+
+
+class RecordingConsumer(EventConsumer):
+    """Records failed events instead of republishing them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.failed: list[str] = []
+
+    def _retry_or_dead_letter(self, message, error, attempts):
+        self.failed.append(envelope.from_json(message.body).id)
+        message.ack()
+        return "retried"
+
+
+def _consumer(database, batched: bool, runs: list[int] | None = None) -> RecordingConsumer:
+    """The reports consumer as the definition makes it: the events' handlers, and their batch handlers if
+    `batched` (the size of each run they applied at once noted in `runs`)."""
+    definition = reports_definition(archive_interval=0)
+    assert set(definition.batch_handlers) == set(HANDLERS)
+    assert set(definition.batch_handlers.values()) == {apply_events}
+
+    def noted(session, events) -> None:
+        (runs if runs is not None else []).append(len(events))
+        apply_events(session, events)
+
+    return RecordingConsumer("reports", database, store.processed, Topology("test"), lambda: Connection("memory://"),
+                             definition.handlers, batch_handlers=dict.fromkeys(HANDLERS, noted) if batched else None)
+
+
+def _read_model(database) -> dict:
+    found = _content(database)
+    found["rm_progress"] = [row[:3] for row in found["rm_progress"]]  # source, count, newest time: not when
+    with database.session() as session:
+        found["processed"] = sorted(session.scalars(select(store.processed.c.event_id)))
+    return found
+
+
+def test_o1_a_batch_through_the_consumer_leaves_the_read_model_of_one_event_at_a_time(databases):
+    events = _history()
+    random.Random(7).shuffle(events)
+    stream = events + events[:5]  # redelivered: some in a later batch …
+    stream.insert(12, stream[11])  # … and one twice within a batch
+    alone_db, together_db = databases(), databases()
+    alone = _consumer(alone_db, batched=False)
+    for event in stream:
+        alone.handle_batch([FakeMessage(event)])
+    runs: list[int] = []
+    together = _consumer(together_db, batched=True, runs=runs)
+    messages = [FakeMessage(event) for event in stream]
+    for begin in range(0, len(messages), 25):
+        together.handle_batch(messages[begin:begin + 25])
+    assert alone.failed == [] and together.failed == []
+    assert len(runs) == -(-len(stream) // 25) and sum(runs) == len(events)  # each batch at once, duplicates left out
+    assert all(message.acked for message in messages)
+    expected = _read_model(alone_db)
+    assert expected["rm_mark_total"] and expected["rm_final_mark"] and expected["rm_lesson"]
+    assert _read_model(together_db) == expected
+
+
+def test_o1_a_failing_batch_is_applied_event_by_event(databases):
+    events = _history()
+    database = databases()
+    consumer = _consumer(database, batched=True)
+    assert events[20].type == "ezh.journal.mark.created.v1"
+    poison = dataclasses.replace(events[20], id="poison", data={"mark": "not a mark"})
+    consumer.handle_batch([FakeMessage(event) for event in events[:20]] + [FakeMessage(poison)] +
+                          [FakeMessage(event) for event in events[20:]])
+    assert consumer.failed == ["poison"]
+    expected_db = databases()
+    alone = _consumer(expected_db, batched=False)
+    for event in events:
+        alone.handle_batch([FakeMessage(event)])
+    assert _read_model(database) == _read_model(expected_db)
