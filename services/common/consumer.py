@@ -61,6 +61,8 @@ DEFAULT_BATCH_SIZE = 50
 # for the whole batch at most: a batch holds what is waiting, not what may come.
 NEXT_MESSAGE_WAIT_SECONDS = 0.002
 BATCH_FILL_SECONDS = 0.05
+# How long an idle consumer waits on the bus before it looks whether it was asked to stop.
+STOP_CHECK_SECONDS = 0.2
 
 HANDLED, DUPLICATE, FAILED = "handled", "duplicate", "failed"
 
@@ -132,7 +134,7 @@ class EventConsumer(ConsumerMixin):
     def on_connection_error(self, exc, interval):
         log.warning("%s consumer: bus unavailable, retrying in %.1fs: %s", self.service, interval, exc)
 
-    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+    def consume(self, limit=None, timeout=None, safety_interval=STOP_CHECK_SECONDS, **kwargs):
         """Like ConsumerMixin.consume, but each wake-up handles a batch of messages."""
         # Unacked messages of a lost channel are delivered again by the broker.
         self._received.clear()
