@@ -11,13 +11,15 @@ app in process, its gRPC clients, the services) the way a teacher's lesson
 grid saves: one PUT /api/v1/journal/lessons/{lesson}/entries changes the
 marks of `--marks-per-save` students at once (200 marks/s with 10 a save
 is 20 saves/s). The students are those of 5А and 9Б whose parent has no
-other child there, in fixed groups at the teacher's first Friday lesson of
-each class; the groups take turns. Each mark goes journal → outbox → relay
+other child there, in fixed groups at each of the teacher's Friday lessons
+of their class; the groups take turns, and a group's next save waits for
+its last. Each mark goes journal → outbox → relay
 → bus → notify's consumer → an inbox row for the student's parent.
 
 Latency: from the moment the gateway answered the save to the parent's
-inbox row; the k-th save of a student is matched with the k-th mark
-notification of their parent (events of one student are handled in order).
+inbox row; the k-th save of a student (in the order the answers came) is
+matched with the k-th mark notification of their parent (in the order
+they were made).
 Two figures: by the row's creation time (stamped while notify handles the
 event, before its transaction commits), and by the moment a poll of
 notify's database every `--poll` seconds first saw it committed (an upper
@@ -164,23 +166,25 @@ def _students_with_their_own_parent(district) -> list:
 
 
 def _save_groups(journal_db: Database, district, students, marks_per_save: int) -> list[SaveGroup]:
-    """Fixed groups of `marks_per_save` students of one class, each at the teacher's first Friday lesson of it."""
+    """Fixed groups of `marks_per_save` students of one class, at each of the teacher's Friday lessons of it.
+
+    A group's saves are made one after another; a student is in one group per lesson, so their saves at
+    different lessons may overlap in time (their latencies are matched in time order, see `_report`)."""
     teacher = district.account("teacher").person.id
     lesson = journal_store.lesson
     with journal_db.session() as session:
         rows = session.execute(sa.select(lesson.c.id, lesson.c.class_id).where(
             lesson.c.teacher_id == teacher, lesson.c.date == FRIDAY_1PM.date(), lesson.c.subgroup_id.is_(None),
         ).order_by(lesson.c.number)).all()
-    first_lesson: dict[str, str] = {}
+    lessons: dict[str, list[str]] = defaultdict(list)
     for row in rows:
-        first_lesson.setdefault(row.class_id, row.id)
+        lessons[row.class_id].append(row.id)
     groups = []
     for school_class in district.schools[0].classes:
-        if school_class.id not in first_lesson:
-            continue
         mine = [student for student in students if student in school_class.students]
-        for start in range(0, len(mine) - marks_per_save + 1, marks_per_save):
-            groups.append(SaveGroup(first_lesson[school_class.id], tuple(mine[start:start + marks_per_save])))
+        for lesson_id in lessons.get(school_class.id, []):
+            for start in range(0, len(mine) - marks_per_save + 1, marks_per_save):
+                groups.append(SaveGroup(lesson_id, tuple(mine[start:start + marks_per_save])))
     if not groups:
         raise SystemExit(f"no class has {marks_per_save} students for one save")
     return groups
@@ -191,7 +195,7 @@ def _stream(client, teacher, groups: list[SaveGroup], rate, duration, workers):
     marks_per_save = len(groups[0].students)
     total = int(rate * duration / marks_per_save)
     saved: dict[str, list[float]] = defaultdict(list)
-    state = {student.id: {"id": None, "value": 3} for group in groups for student in group.students}
+    state = {(group.lesson_id, student.id): {"id": None, "value": 3} for group in groups for student in group.students}
     locks = [threading.Lock() for _ in groups]
     started = time.monotonic()
     errors = []
@@ -207,7 +211,7 @@ def _stream(client, teacher, groups: list[SaveGroup], rate, duration, workers):
             with locks[group_index]:
                 entries = []
                 for student in group.students:
-                    mark = state[student.id]
+                    mark = state[(group.lesson_id, student.id)]
                     mark["value"] = 3 + (mark["value"] - 2) % 3  # 3, 4, 5, 3 … a change every time
                     body = {"value": mark["value"], "work_type": "oral"}
                     if mark["id"]:
@@ -224,7 +228,7 @@ def _stream(client, teacher, groups: list[SaveGroup], rate, duration, workers):
                 marks = {item["student_id"]: item["id"] for item in response.get_json()["marks"]}
                 for student in group.students:
                     saved[student.id].append(answered)
-                    state[student.id]["id"] = marks[student.id]
+                    state[(group.lesson_id, student.id)]["id"] = marks[student.id]
 
     threads = [threading.Thread(target=worker, args=(offset,)) for offset in range(workers)]
     for thread in threads:
@@ -233,7 +237,7 @@ def _stream(client, teacher, groups: list[SaveGroup], rate, duration, workers):
         thread.join()
     elapsed = time.monotonic() - started
     count = sum(len(times) for times in saved.values())
-    print(f"saved {count} marks in {len(save_seconds)} saves of {marks_per_save} in {elapsed:.1f} s: "
+    print(f"saved {count} marks in {len(save_seconds)} saves of {marks_per_save} ({len(groups)} groups) in {elapsed:.1f} s: "
           f"{count / elapsed:.1f} marks/s (asked {rate}/s); a save took p50 "
           f"{percentile(save_seconds, 0.5) * 1000:.0f} ms, p95 {percentile(save_seconds, 0.95) * 1000:.0f} ms; "
           f"{len(errors)} refused{': ' + errors[0][:200] if errors else ''}", flush=True)
@@ -293,7 +297,7 @@ def _report(watcher: InboxWatcher, parents: dict[str, str], saved: dict[str, lis
         created[row.recipient_id].append(as_utc(row.create_time).timestamp())
     by_creation, by_commit = [], []
     for student_id, times in saved.items():
-        parent = parents[student_id]
+        parent, times = parents[student_id], sorted(times)
         by_creation.extend(came - sent for sent, came in zip(times, created[parent]))
         by_commit.extend(came - sent for sent, came in zip(times, watcher.seen[parent]))
     if not by_creation:
