@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.reports_bench --schools 2 --students 200 --skip-demo   # a quick look
     .venv/bin/python -m bench.reports_bench --keep                # keep the scratch databases …
     .venv/bin/python -m bench.reports_bench --reuse postgresql+psycopg://…/ezh_bench_reports_full_…  # … measure again
+    .venv/bin/python -m bench.reports_bench --reuse … --skip-rebuild --skip-district   # the school reports only
 
 1. Report speed: a district's year goes straight into the read model's tables
    by bulk SQL (INSERT … SELECT generate_series, no events): 20 schools of
@@ -18,7 +19,10 @@
    students, four quarters, lessons, marks, absences, final marks), 500 a
    transaction, into fresh read models: the first 5,000 through each event's
    own handler (as the consumer applies them), all of them through
-   `apply_events` (a batch at once): events per second.
+   `apply_events` (a batch at once): events per second. Then the same events
+   through the reports consumer itself, as it takes them from its queue
+   (50 a transaction, the bus left out): the first 5,000 with each event's
+   handler, all of them with the definition's batch handlers.
 3. Forecasts on that smaller district, with a time-ordered split: the model
    is fitted on quarters 1–2 and evaluated on quarters 3–4, each forecast made
    at 30 %, 50 % and 70 % of the quarter from what the journal held that day,
@@ -52,10 +56,13 @@ import sqlalchemy as sa  # noqa: E402
 from ezh.auth.v1 import events_pb2 as auth_events  # noqa: E402
 from ezh.journal.v1 import events_pb2 as je  # noqa: E402
 from ezh.reports.v1 import reports_pb2  # noqa: E402
+from kombu import Connection  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench.common import DEFAULT_POSTGRES, drop_databases, measure, scratch_databases  # noqa: E402
 from services.common import events as envelope  # noqa: E402
+from services.common.bus import Topology  # noqa: E402
+from services.common.consumer import DEFAULT_BATCH_SIZE, EventConsumer  # noqa: E402
 from services.common.database import Database  # noqa: E402
 from services.common.identity import bind_identity, reset_identity  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
@@ -68,6 +75,7 @@ from services.reports.progress_reports import counted_marks  # noqa: E402
 from services.reports.rules.forecast_model import (  # noqa: E402
     Example, accuracy, baseline_mark, g4_fit, g4_forecast, round_mark,
 )
+from services.reports.definition import reports_definition  # noqa: E402
 from services.reports.server import ReportsServicer  # noqa: E402
 
 SUBJECTS = ["Математика", "Русский язык", "Литература", "История", "Физика", "Английский язык"]
@@ -181,6 +189,32 @@ def apply(database: Database, events, together: bool = True) -> float:
             else:
                 for event in events[begin:begin + 500]:
                     HANDLERS[event.type](session, event)
+    return len(events) / (time.perf_counter() - started)
+
+
+class _Message:
+    """What the consumer uses of a broker's message."""
+
+    def __init__(self, event: envelope.Event) -> None:
+        self.body = envelope.to_json(event)
+        self.headers: dict = {}
+        self.properties = {"message_id": event.id}
+
+    def ack(self) -> None:
+        pass
+
+
+def through_consumer(database: Database, events, batched: bool) -> float:
+    """Events given to the reports consumer as it takes them from its queue, DEFAULT_BATCH_SIZE at a time (the
+    bus left out): with each event's handler, or with the definition's batch handlers; events per second."""
+    definition = reports_definition(archive_interval=0)
+    consumer = EventConsumer("reports", database, definition.processed, Topology("bench"),
+                             lambda: Connection("memory://"), definition.handlers,
+                             batch_handlers=definition.batch_handlers if batched else None)
+    messages = [_Message(event) for event in events]
+    started = time.perf_counter()
+    for begin in range(0, len(messages), DEFAULT_BATCH_SIZE):
+        consumer.handle_batch(messages[begin:begin + DEFAULT_BATCH_SIZE])
     return len(events) / (time.perf_counter() - started)
 
 
@@ -662,7 +696,8 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rebuild(url: str, single_url: str, schools: int, students: int, with_forecasts: bool, skip_demo: bool) -> None:
+def rebuild(url: str, single_url: str, schools: int, students: int, with_forecasts: bool, skip_demo: bool,
+            consumer_url: str = "", consumer_single_url: str = "") -> None:
     upgrade("reports", url)
     upgrade("reports", single_url)
     database = Database(url)
@@ -677,6 +712,17 @@ def rebuild(url: str, single_url: str, schools: int, students: int, with_forecas
     rate = apply(database, events)
     print(f"  rebuild: {one_by_one:,.0f} events/s through the handlers one by one, {rate:,.0f} events/s "
           f"through apply_events")
+    if consumer_url:
+        upgrade("reports", consumer_url)
+        upgrade("reports", consumer_single_url)
+        consumer_database, consumer_single = Database(consumer_url), Database(consumer_single_url)
+        alone = through_consumer(consumer_single, events[:5000], batched=False)
+        batched = through_consumer(consumer_database, events, batched=True)
+        consumer_database.dispose()
+        consumer_single.dispose()
+        print(f"  through the consumer, {DEFAULT_BATCH_SIZE} a transaction: {alone:,.0f} events/s with each "
+              f"event's handler (the first {min(len(events), 5000)}), {batched:,.0f} events/s with the batch "
+              f"handlers (all); {_load()}")
     if with_forecasts:
         with tempfile.TemporaryDirectory() as folder:
             forecasts(database, layout, Path(folder), skip_demo)
@@ -701,12 +747,14 @@ def main() -> None:
     parser.add_argument("--skip-demo", action="store_true")
     arguments = parser.parse_args()
     names = ([] if arguments.reuse or arguments.skip_speed else ["reports_full"]) + \
-        ([] if arguments.skip_rebuild else ["reports_rebuild", "reports_single"])
+        ([] if arguments.skip_rebuild else ["reports_rebuild", "reports_single", "reports_consumer",
+                                            "reports_consumer_single"])
     urls = scratch_databases(arguments.server_url, names)
     try:
         if not arguments.skip_rebuild:
             rebuild(urls["reports_rebuild"], urls["reports_single"], arguments.rebuild_schools, arguments.rebuild_students,
-                    not arguments.skip_forecast, arguments.skip_demo)
+                    not arguments.skip_forecast, arguments.skip_demo, urls["reports_consumer"],
+                    urls["reports_consumer_single"])
         if arguments.skip_speed:
             return
         url = arguments.reuse or urls["reports_full"]
