@@ -357,8 +357,13 @@ def load_period_results(session: Session, school_id: str, spans: Iterable[Span],
         return found
     in_classes, periods = list(like.classes), list(found)
     t, f = store.mark_total, store.final_mark
-    without_final = ~exists(select(f.c.final_mark_id).where(
-        f.c.student_id == t.c.student_id, f.c.subject_id == t.c.subject_id, f.c.period_id == t.c.period_id))
+    # The periods' final marks read once, then looked up by hash (PostgreSQL: a materialized CTE): probing the
+    # final marks' index once per total row took twice as long for three closed quarters of 12,000 pairs each.
+    finals = (select(f.c.period_id, f.c.student_id, f.c.subject_id).where(f.c.period_id.in_(periods))
+              .cte("period_finals").prefix_with("MATERIALIZED", dialect="postgresql"))
+    without_final = ~exists(select(finals.c.student_id).where(
+        finals.c.student_id == t.c.student_id, finals.c.subject_id == t.c.subject_id,
+        finals.c.period_id == t.c.period_id))
     rows = session.execute(select(t.c.period_id, t.c.student_id, t.c.subject_id, t.c.class_id, t.c.subject_name,
                                   t.c.teacher_id, t.c.weighted_sum, t.c.weight_sum, t.c.passes, t.c.fails)
                            .where(t.c.period_id.in_(periods), t.c.school_id == school_id,

@@ -167,3 +167,26 @@ def test_r1_many_events_at_once_build_the_same_read_model_as_one_by_one(database
     replayed = _content(at_once)
     assert {name: rows for name, rows in replayed.items() if name != "rm_progress"} == \
         {name: rows for name, rows in expected.items() if name != "rm_progress"}
+
+
+def test_r1_periods_read_together_give_what_each_period_read_alone_gives(databases):
+    database = databases()
+    _apply(database, _history())  # with a final mark in quarter 1
+    with database.session() as session:
+        spans = [queries.find_period(session, period_id).span() for period_id in (Q1, Q2)]
+        together = queries.load_period_results(session, SCHOOL, spans + [Span(START.date(), START.date(), "дни")])
+        assert set(together) == {Q1, Q2}  # a range of days is not a study period
+        like = queries.load_period_results(session, SCHOOL, spans, like=queries.load_results(session, SCHOOL, spans[1]))
+        one_class = queries.load_period_results(session, SCHOOL, spans, {CLASS})
+        for span in spans:
+            each = queries.load_results(session, SCHOOL, span, names=False)
+            for read in (together[span.period_id], like[span.period_id]):
+                assert read.students == each.students
+                assert read.mark_sums == each.mark_sums and each.mark_sums
+                assert {pair: row.value for pair, row in read.final_marks.items()} == \
+                    {pair: row.value for pair, row in each.final_marks.items()}
+                assert counted_marks(read) == counted_marks(each)
+            its_class = queries.load_results(session, SCHOOL, span, {CLASS}, names=False)
+            assert one_class[span.period_id].mark_sums == its_class.mark_sums
+            assert counted_marks(one_class[span.period_id]) == counted_marks(its_class)
+        assert together[Q1].final_marks  # the final mark counts instead of the marks
