@@ -28,6 +28,7 @@ from services.notify import store as notify_store
 from services.notify.definition import notify_definition
 from services.reports.definition import reports_definition
 from services.reports.events import HANDLERS as REPORTS_HANDLERS
+from services.reports.events import apply_events
 
 from .conftest import Clock as MovingClock
 from .conftest import FixedClock, wait_for
@@ -71,10 +72,9 @@ def system(stack):
     history = [event for event in map(envelope.from_json, payloads) if event.type in REPORTS_HANDLERS]
 
     def apply_history(reports_db: Database) -> None:
-        for begin in range(0, len(history), 300):
+        for begin in range(0, len(history), 1000):
             with reports_db.transaction() as session:
-                for event in history[begin:begin + 300]:
-                    REPORTS_HANDLERS[event.type](session, event)
+                apply_events(session, history[begin:begin + 1000])
 
     stack.seed("reports", apply_history)
     with journal_db.transaction() as session:

@@ -25,7 +25,7 @@ from services.journal import store as journal_store
 from services.journal.seed import seed_demo
 from services.reports.queries import short_name
 from services.reports.definition import reports_definition
-from services.reports.events import HANDLERS
+from services.reports.events import HANDLERS, apply_events
 
 from .conftest import FixedClock
 from .test_reports_read_model import KEY, Reports, table, token
@@ -50,10 +50,9 @@ def test_r1_demo_district_reports_are_filled(stack):
     events = [event for event in map(envelope.from_json, payloads) if event.type in HANDLERS]
     staff_events = sum(1 for event in events if event.type == "ezh.auth.staff.changed.v1")
     reports_db = Database(stack.settings.database_url("reports"))
-    for begin in range(0, len(events), 300):
+    for begin in range(0, len(events), 1000):
         with reports_db.transaction() as session:
-            for event in events[begin:begin + 300]:
-                HANDLERS[event.type](session, event)
+            apply_events(session, events[begin:begin + 1000])
     reports_db.dispose()
     assert {event.type for event in events} >= {
         "ezh.journal.class.created.v1", "ezh.journal.student.changed.v1", "ezh.journal.period.changed.v1",
