@@ -10,9 +10,19 @@ keeps the stock table layout but changes the life cycle of a row:
 * every take first makes visible again the queue's rows that were taken more
   than ``visibility_timeout`` seconds ago (their consumer died or is too slow),
   and such a message is delivered with ``delivery_info['redelivered'] = True``;
-* ack deletes the row, reject(requeue=True) and the restore of unacked
+* ack deletes the row (in the channel's next write: the next take, or the
+  channel's close), reject(requeue=True) and the restore of unacked
   messages on channel close make the same row visible again (no copies),
-  reject(requeue=False) deletes it.
+  reject(requeue=False) deletes it at once.
+
+SQLite has one writer at a time, and every service's consumer and relay
+share the bus file, so the channel writes seldom: an idle poll only reads;
+a take marks up to ``prefetch_rows`` rows taken in one transaction (the
+others wait in the channel, their visibility clock running, and go back to
+the queue if the channel closes first); and the acks since the last take are
+deleted in the same transaction.  A consumer killed before that write has
+its acked rows delivered again after the visibility timeout: at least once,
+as ever, and the idempotent consumer applies them once.
 
 The handler of a message must finish (ack or reject) within
 ``visibility_timeout`` seconds, otherwise the message is delivered again to
@@ -26,6 +36,8 @@ therefore go through :func:`connection` (or at least import this module).
 """
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime
 import os
 import uuid
@@ -36,7 +48,8 @@ import kombu
 import kombu.transport
 from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.utils.encoding import bytes_to_str
-from sqlalchemy import create_engine, delete, event, select, text, update
+from kombu.utils.json import dumps
+from sqlalchemy import create_engine, delete, event, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -51,6 +64,7 @@ __all__ = [
 ]
 
 DEFAULT_VISIBILITY_TIMEOUT = 60.0
+DEFAULT_PREFETCH_ROWS = 20
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 #: URL prefix (``ezhsqla+<sqlalchemy url>``) under which kombu finds :class:`Transport`.
@@ -75,6 +89,7 @@ _NON_ENGINE_OPTIONS = (
     "interval_max",
     "retry_errors",
     "visibility_timeout",
+    "prefetch_rows",
     "polling_interval",
     "body_encoding",
     "deadletter_queue",
@@ -128,7 +143,7 @@ class QoS(kombu_sqla.virtual.QoS):
     def ack(self, delivery_tag):
         message = self._pending(delivery_tag)
         if message is not None:
-            self.channel._delete_row(message)
+            self.channel._acked(message)
         super().ack(delivery_tag)
 
     def reject(self, delivery_tag, requeue=False):
@@ -151,14 +166,20 @@ class Channel(kombu_sqla.Channel):
     _engines = {}
 
     visibility_timeout = DEFAULT_VISIBILITY_TIMEOUT
+    prefetch_rows = DEFAULT_PREFETCH_ROWS
 
-    from_transport_options = kombu_sqla.Channel.from_transport_options + ("visibility_timeout",)
+    from_transport_options = kombu_sqla.Channel.from_transport_options + ("visibility_timeout", "prefetch_rows")
 
     def __init__(self, connection, **kwargs):
         super().__init__(connection, **kwargs)
         self.visibility_timeout = float(self.visibility_timeout)
         if self.visibility_timeout <= 0:
             raise ValueError(f"visibility_timeout must be positive, got {self.visibility_timeout!r}")
+        self.prefetch_rows = int(self.prefetch_rows)
+        if self.prefetch_rows < 1:
+            raise ValueError(f"prefetch_rows must be at least 1, got {self.prefetch_rows!r}")
+        self._waiting: dict[str, collections.deque] = {}  # taken rows not yet handed to kombu, by queue
+        self._acked_rows: list[int] = []  # acked rows not yet deleted
 
     # -- engine ---------------------------------------------------------------
 
@@ -203,6 +224,37 @@ class Channel(kombu_sqla.Channel):
 
     # -- queues and messages --------------------------------------------------
 
+    _publishing_together = False
+
+    def _put(self, queue, payload, **kwargs):
+        obj = self._get_or_create(queue)
+        self.session.add(self.message_cls(dumps(payload), obj))
+        if not self._publishing_together:
+            self._commit_published()
+
+    def _commit_published(self) -> None:
+        try:
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    @contextlib.contextmanager
+    def publishing_together(self):
+        """The messages published inside are stored in one transaction when it ends: all or none.
+
+        The outbox relay publishes its batch so (one write of the bus file instead of one a message)."""
+        self._publishing_together = True
+        try:
+            yield
+        except BaseException:
+            self.session.rollback()
+            raise
+        else:
+            self._commit_published()
+        finally:
+            self._publishing_together = False
+
     def _get_or_create(self, queue):
         try:
             return super()._get_or_create(queue)
@@ -212,22 +264,61 @@ class Channel(kombu_sqla.Channel):
             return super()._get_or_create(queue)
 
     def _get(self, queue):
+        waiting = self._waiting.get(queue)
+        if waiting:
+            return waiting.popleft()
         queue_id = self._get_or_create(queue).id
         session = self.session
         if session.bind.dialect.name == "sqlite":
+            # An idle consumer polls often: it looks first as a reader (WAL readers do not wait for the
+            # writer or hold it up) and takes the database's one write lock only when it has to write.
+            if not self._acked_rows and not self._anything_to_take(session, queue_id):
+                session.commit()
+                raise Empty()
             session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
+        deleting = list(self._acked_rows)
         try:
-            payload = self._take(session, queue_id)
+            self._delete_rows(session, deleting)
+            payloads = self._take(session, queue_id)
         except Empty:
             session.commit()
+            self._forget_acked(deleting)
             raise
         except BaseException:
             session.rollback()
             raise
         session.commit()
-        return payload
+        self._forget_acked(deleting)
+        if len(payloads) > 1:
+            self._waiting.setdefault(queue, collections.deque()).extend(payloads[1:])
+        return payloads[0]
 
-    def _take(self, session, queue_id):
+    def _forget_acked(self, deleted: list[int]) -> None:
+        del self._acked_rows[:len(deleted)]
+
+    def _delete_rows(self, session, row_ids: list[int]) -> None:
+        if row_ids:
+            table = self._table
+            session.execute(delete(table).where(table.c.id.in_(row_ids)))
+
+    def _acked(self, message) -> None:
+        row_id = message.properties.get(ROW_ID_PROPERTY)
+        if row_id is not None:
+            self._acked_rows.append(row_id)
+
+    def _anything_to_take(self, session, queue_id) -> bool:
+        """Whether the queue holds a visible row or one whose visibility timed out (a read only)."""
+        table = self._table
+        cutoff = _utcnow() - datetime.timedelta(seconds=self.visibility_timeout)
+        return session.execute(
+            select(table.c.id)
+            .where(table.c.queue_id == queue_id)
+            .where(or_(table.c.visible == True, table.c.timestamp < cutoff))  # noqa: E712 - SQL expression
+            .limit(1)
+        ).first() is not None
+
+    def _take(self, session, queue_id) -> list[dict]:
+        """Mark up to `prefetch_rows` visible rows of the queue taken; their payloads, oldest first."""
         table = self._table
         now = _utcnow()
         cutoff = now - datetime.timedelta(seconds=self.visibility_timeout)
@@ -243,30 +334,29 @@ class Channel(kombu_sqla.Channel):
             .where(table.c.queue_id == queue_id)
             .where(table.c.visible == True)  # noqa: E712 - SQL expression
             .order_by(table.c.id)
-            .limit(1)
+            .limit(self.prefetch_rows)
         )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         else:
             query = query.with_for_update()
-        row = session.execute(query).first()
-        if row is None:
+        rows = session.execute(query).all()
+        if not rows:
             raise Empty()
-        version = (row.version or 0) + 1
-        taken = session.execute(
+        # The rows are locked (FOR UPDATE, or SQLite's write lock): no one else takes them meanwhile.
+        session.execute(
             update(table)
-            .where(table.c.id == row.id)
-            .where(table.c.version == row.version)
-            .values(visible=False, timestamp=now, version=version)
+            .where(table.c.id.in_([row.id for row in rows]))
+            .values(visible=False, timestamp=now, version=table.c.version + 1)
         )
-        if taken.rowcount != 1:
-            # Another consumer took the row between our select and update.
-            raise Empty()
+        return [self._payload(row) for row in rows]
 
+    @staticmethod
+    def _payload(row) -> dict:
         payload = loads(bytes_to_str(row.payload))
         properties = payload.setdefault("properties", {})
         properties[ROW_ID_PROPERTY] = row.id
-        properties[ROW_VERSION_PROPERTY] = version
+        properties[ROW_VERSION_PROPERTY] = (row.version or 0) + 1
         # A fresh tag per delivery, as AMQP does; the stored one is the
         # publisher's and would repeat on every redelivery.
         properties["delivery_tag"] = uuid.uuid4().hex
@@ -320,11 +410,39 @@ class Channel(kombu_sqla.Channel):
 
     def close(self):
         try:
+            self._settle_before_close()
             super().close()
         finally:
             if self._session is not None:
                 self._session.close()
                 self._session = None
+
+    def _settle_before_close(self) -> None:
+        """Delete the acked rows, and give back the taken rows never handed to kombu."""
+        waiting = [payload for queue in self._waiting.values() for payload in queue]
+        self._waiting.clear()
+        if not waiting and not self._acked_rows:
+            return
+        table = self._table
+        try:
+            with self.engine.begin() as conn:
+                if self._acked_rows:
+                    conn.execute(delete(table).where(table.c.id.in_(self._acked_rows)))
+                for payload in waiting:
+                    properties = payload["properties"]
+                    delivered_before = properties["delivery_info"]["redelivered"]
+                    conn.execute(
+                        update(table)
+                        .where(table.c.id == properties[ROW_ID_PROPERTY])
+                        .where(table.c.version == properties[ROW_VERSION_PROPERTY])
+                        # A row never delivered before stays so (no timestamp): it was not handed out.
+                        .values(visible=True, version=table.c.version + 1,
+                                timestamp=table.c.timestamp if delivered_before else None)
+                    )
+            self._acked_rows.clear()
+        except DBAPIError:
+            # The bus is away: the rows come back after the visibility timeout instead.
+            pass
 
 
 class Transport(kombu_sqla.Transport):

@@ -286,6 +286,9 @@ class OutboxRelay:
         try:
             producer = self._ensure_producer()
             confirms = self._confirms
+            together = getattr(producer.channel, "publishing_together", None)  # the embedded bus
+            if confirms is None and together is not None:
+                return self._publish_together(producer, together, rows)
             first_tag = confirms.next_tag if confirms is not None else 0
             for row in rows:
                 self._publish(producer, row)
@@ -298,6 +301,16 @@ class OutboxRelay:
         except Exception as error:  # noqa: BLE001 - raised with what was taken
             taken = handed if self._confirms is None else self._confirms.taken(first_tag, handed)
             raise PublishFailed(error, taken) from error
+
+    def _publish_together(self, producer: Producer, together, rows) -> int:
+        """Publish the rows in one write of the embedded bus: all of them are taken, or none."""
+        try:
+            with together():
+                for row in rows:
+                    self._publish(producer, row)
+        except Exception as error:  # noqa: BLE001 - nothing of the batch was stored
+            raise PublishFailed(error, 0) from error
+        return len(rows)
 
     def _publish(self, producer: Producer, row) -> None:
         producer.publish(
