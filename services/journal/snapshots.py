@@ -67,7 +67,7 @@ def student_changed(row, class_row, guardians: list[events_pb2.GuardianData],
         class_name=f"{class_row.grade}{class_row.letter}" if class_row is not None else "",
         last_name=row.last_name, first_name=row.first_name, middle_name=row.middle_name or "",
         guardians=guardians, status="enrolled" if class_row is not None else "departed",
-        version=version_at(now),
+        version=version_at(now), email=row.email or "",
     )
     return new_event(STUDENT_CHANGED, "journal", f"students/{row.id}", row.school_id, data)
 

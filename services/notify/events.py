@@ -69,7 +69,7 @@ def on_student_changed(session: Session, event: Event) -> None:
     values = dict(
         school_id=data.school_id, class_id=data.class_id or None, class_name=data.class_name,
         last_name=data.last_name, first_name=data.first_name, middle_name=data.middle_name,
-        status=data.status or "enrolled", version=data.version,
+        status=data.status or "enrolled", version=data.version, email=data.email,
     )
     if current is None:
         session.execute(table.insert().values(id=data.student_id, **values))
@@ -143,7 +143,7 @@ def _student_from_rows(rows) -> StudentView | None:
     if not rows or rows[0].status == "departed":
         return None
     row = rows[0]
-    recipients = {row.id: Recipient(row.id, f"{row.first_name} {row.last_name}")}
+    recipients = {row.id: Recipient(row.id, f"{row.first_name} {row.last_name}", row.email)}
     guardians = sorted({item.guardian_id: item for item in rows if item.guardian_id}.values(),
                        key=lambda item: item.guardian_id)
     for item in guardians:

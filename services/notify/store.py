@@ -49,6 +49,7 @@ student = Table(
     Column("middle_name", String(100), nullable=False, server_default=""),
     Column("status", String(20), nullable=False),
     Column("version", BigInteger, nullable=False),
+    Column("email", String(254), nullable=False, server_default=""),  # the student's own, for e-mail
 )
 
 guardian = Table(

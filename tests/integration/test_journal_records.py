@@ -247,7 +247,7 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
     update = records_pb2.UpdateStudentRecordRequest(
         student_id=student.id, last_name=student.last_name, first_name=student.first_name,
         middle_name=student.middle_name, birth_date=student.birth_date.isoformat(), phone="+7 912 000-11-22",
-        address="ул. Школьная, д. 1", guardians=[records_pb2.GuardianRecord(
+        email="pupil@example.ru", address="ул. Школьная, д. 1", guardians=[records_pb2.GuardianRecord(
             guardian_id=guardian.id, last_name=guardian.last_name, first_name=guardian.first_name,
             middle_name=guardian.middle_name, relation="mother", email="mama@example.ru", electronic_access=False)])
     changed = r.rpc("classteacher", "UpdateStudentRecord", update).record
@@ -255,6 +255,7 @@ def test_j1_personal_data_roster_changes_and_j4_subgroups(records):
         "+7 912 000-11-22", "mama@example.ru", False)
     event = r.events("ezh.journal.student.changed.v1")[-1]
     assert event["student_id"] == student.id and event["guardians"][0]["email"] == "mama@example.ru"
+    assert event["email"] == "pupil@example.ru"  # the student's own address, for notify's e-mail (C1)
     assert not event["guardians"][0].get("electronic_access", False)
 
     events = len(r.events("ezh.journal.student.changed.v1"))

@@ -80,7 +80,7 @@ def _roster() -> list[envelope.Event]:
             class_id=CLASS, school_id=SCHOOL, name="5А", grade=5, class_teacher_id=CLASS_TEACHER)),
         _event("ezh.journal.student.changed.v1", journal_events.StudentChanged(
             student_id=ANNA, school_id=SCHOOL, class_id=CLASS, class_name="5А", last_name="Иванова",
-            first_name="Анна", status="enrolled", version=1,
+            first_name="Анна", status="enrolled", version=1, email="anna@example.org",
             guardians=[guardian("parent-anna", "anna.mother@example.org"),
                        guardian("paper-parent", "paper@example.org", access=False)])),
         _event("ezh.journal.student.changed.v1", journal_events.StudentChanged(
@@ -185,6 +185,7 @@ def test_c1_mark_batches_leave_what_single_events_leave(databases):
     kinds = sorted(row[1] for row in expected["alerts"])
     assert kinds == ["failing_average", "marks_falling"], kinds
     assert any(row[0] == "parent-anna" for row in expected["e-mail"])
+    assert any(row[0] == ANNA and row[1] == "anna@example.org" for row in expected["e-mail"])  # the student's own
     assert not any(row[0] == "paper-parent" for row in expected["inbox"])
     mark_news = [row for row in expected["inbox"] if row[1] == "mark"]
     distinct_mark_events = len({event.id for event in _marks() if ".mark." in event.type})
