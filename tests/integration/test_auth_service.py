@@ -793,19 +793,6 @@ def test_a5_journal_lists_class_members_to_staff_of_the_school_only(system):
     assert fails(system.journal_stub.ListClassMembers, request).code == CODE.UNAUTHENTICATED
 
 
-def test_auth_migrations_match_its_tables(stack):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    stack.migrate("auth")
-    database = Database(stack.settings.database_url("auth"))
-    with database.engine.connect() as connection:
-        difference = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                      store.metadata)
-    database.dispose()
-    assert difference == []
-
-
 def _staff_changes(system, person_id: str) -> list[dict]:
     """The ezh.auth.staff.changed.v1 events auth wrote for a person, oldest first."""
     with system.database("auth").session() as session:

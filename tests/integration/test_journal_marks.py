@@ -391,14 +391,3 @@ def test_j8_history_is_hash_chained_and_tampering_is_detected(journal_stack):
     assert j.rpc("admin", "VerifyChangeLog", verify).first_broken_sequence == 3
 
 
-def test_the_journal_migrations_match_its_tables(stack):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    stack.migrate("journal")
-    database = Database(stack.settings.database_url("journal"))
-    with database.engine.connect() as connection:
-        difference = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                      store.metadata)
-    database.dispose()
-    assert difference == []
