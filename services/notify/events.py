@@ -21,7 +21,9 @@ from services.common.clock import utc_now
 from services.common.events import Event
 from services.notify import rules, store
 from services.notify.subgroups import subgroup_students
-from services.notify.inbox import Channels, Recipient, insert_ignoring_duplicate, notify, notify_all, upsert
+from services.notify.inbox import (
+    Channels, NotificationBatch, Recipient, insert_ignoring_duplicate, notify, notify_all, upsert,
+)
 
 
 @dataclass
@@ -126,8 +128,8 @@ def _student_query(student_id: str | list[str], *columns):
     """The student (or students) with their guardians and the preferences of all; `columns` join in more."""
     guardian, preference = store.guardian, store.preference
     return (
-        select(store.student, guardian.c.guardian_id, guardian.c.full_name, guardian.c.email,
-               guardian.c.electronic_access, preference.c.person_id.label("preference_person_id"),
+        select(store.student, guardian.c.guardian_id, guardian.c.full_name,
+               guardian.c.email.label("guardian_email"), guardian.c.electronic_access, preference.c.person_id.label("preference_person_id"),
                preference.c.kind.label("preference_kind"), preference.c.channel.label("preference_channel"),
                preference.c.mode.label("preference_mode"), *columns)
         .outerjoin(guardian, guardian.c.student_id == store.student.c.id)
@@ -148,7 +150,7 @@ def _student_from_rows(rows) -> StudentView | None:
                        key=lambda item: item.guardian_id)
     for item in guardians:
         if item.electronic_access and item.guardian_id not in recipients:  # J7: the others are informed on paper
-            recipients[item.guardian_id] = Recipient(item.guardian_id, item.full_name, item.email)
+            recipients[item.guardian_id] = Recipient(item.guardian_id, item.full_name, item.guardian_email)
     chosen: dict[str, dict[tuple[str, str], str]] = {person_id: {} for person_id in recipients}
     for item in rows:
         if item.preference_person_id in chosen:
@@ -396,13 +398,17 @@ def on_lesson_changed(context: EventContext):
             return
         students = (subgroup_students(session, data.subgroup_id, lesson_date) if data.subgroup_id
                     else class_students(session, data.class_id))
-        for student_id in students:
-            student = student_view(session, student_id)
-            if student is None:
-                continue
+        views = student_views(session, students)
+        now = context.clock()
+        notifications = NotificationBatch(context.channels, now)
+        fresh = rules.c1_email_is_fresh(lesson_date, min(event.time, now))
+        for student in (views[student_id] for student_id in students if student_id in views):
             text = rules.c1_homework_text(student.name, student.id, data.subject_name, homework, lesson_date,
                                           parse_day(data.homework_due_date))
-            _tell_student(session, context, event, student, "homework", text, lesson_date)
+            notifications.add(source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind="homework",
+                              text=text, school_id=student.school_id, student_id=student.id, email_allowed=fresh,
+                              chosen=student.chosen)
+        notifications.insert(session)  # the class's notifications in one insert
     return handle
 
 
@@ -449,15 +455,16 @@ def on_schedule_lesson_changed(context: EventContext):
                    now=now, channels=context.channels, school_id=lesson.school_id, email_allowed=fresh)
         if lesson.subgroup_id:
             return
-        for student_id in class_students(session, lesson.class_id):
-            student = student_view(session, student_id)
-            if student is None:
-                continue
+        students = class_students(session, lesson.class_id)
+        views = student_views(session, students)
+        notifications = NotificationBatch(context.channels, now)
+        for student in (views[student_id] for student_id in students if student_id in views):
             text = rules.c1_schedule_text(student.name, subject, status, day, slot,
                                           new_day=parse_day(lesson.date), new_slot=lesson.slot)
-            notify_all(session, source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind="schedule",
-                       text=text, now=now, channels=context.channels, school_id=student.school_id,
-                       student_id=student.id, email_allowed=fresh, chosen=student.chosen)
+            notifications.add(source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind="schedule",
+                              text=text, school_id=student.school_id, student_id=student.id, email_allowed=fresh,
+                              chosen=student.chosen)
+        notifications.insert(session)  # the class's notifications in one insert
     return handle
 
 

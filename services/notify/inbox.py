@@ -156,7 +156,8 @@ class NotificationBatch:
 
     def add(self, *, source_key: str, recipients, kind: str, text: rules.Text, school_id: str = "",
             student_id: str = "", email_allowed: bool = True,
-            chosen: dict[str, dict[tuple[str, str], str]]) -> None:
+            chosen: dict[str, dict[tuple[str, str], str]], now: dt.datetime | None = None) -> None:
+        """Gather one source's notifications; `now` (the batch's time by default) stamps them."""
         for recipient in recipients:
             own = chosen.get(recipient.person_id, {})
             in_app = rules.c1_mode(kind, "in_app", own)
@@ -169,7 +170,7 @@ class NotificationBatch:
             self.rows.append(dict(
                 id=str(uuid.uuid4()), recipient_id=recipient.person_id, kind=kind, title=text.title[:200],
                 body=text.body, link=text.link, student_id=student_id, school_id=school_id,
-                source_key=source_key, create_time=self.now, shown=in_app != rules.OFF,
+                source_key=source_key, create_time=now or self.now, shown=in_app != rules.OFF,
             ))
 
     def insert(self, session: Session) -> dict[tuple[str, str], str]:

@@ -74,11 +74,11 @@ def apply_mark_events(context: EventContext, session: Session, events: list[Even
             continue
         text = mark_news(student, mark, previous, deleted)
         if text is not None:
-            lesson_date = parse_day(mark.lesson_date)
+            lesson_date, now = parse_day(mark.lesson_date), context.clock()  # each event's own time, as alone
             notifications.add(
                 source_key=f"{event.id}:{student.id}", recipients=student.recipients, kind="mark", text=text,
-                school_id=student.school_id, student_id=student.id, chosen=student.chosen,
-                email_allowed=rules.c1_email_is_fresh(lesson_date, min(event.time, notifications.now)))
+                school_id=student.school_id, student_id=student.id, chosen=student.chosen, now=now,
+                email_allowed=rules.c1_email_is_fresh(lesson_date, min(event.time, now)))
         alert_on_mark(session, context, event, student, mark, judgement)
     _write_facts(session, rows)
     notifications.insert(session)

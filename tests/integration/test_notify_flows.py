@@ -574,7 +574,8 @@ def test_c3_events_and_j7_weekly_statement(notify_stack):
 def test_c1_exactly_once_when_notify_is_killed_mid_stream_and_events_are_replayed(notify_stack):
     n = notify_stack
     today = n.today()
-    marks = [mark_created(mark_data(CHILD, today, str(5 - index % 2))) for index in range(40)]  # 5s and 4s: no alert
+    # 5s and 4s: no alert.  Long enough a stream for the kill to come in the middle of it.
+    marks = [mark_created(mark_data(CHILD, today, str(5 - index % 2))) for index in range(200)]
     n.stack.stop(n.runtime)
     # notify as its own process, killed (SIGKILL) in the middle of the stream, then started again.
     env = {**os.environ, **settings_env(n.stack.settings), "EZH_NOTIFY_GRPC_ADDRESS": free_address(),
@@ -587,7 +588,7 @@ def test_c1_exactly_once_when_notify_is_killed_mid_stream_and_events_are_replaye
     finally:
         child.kill()
         child.wait(timeout=30)
-    assert n.count(store.notification, store.notification.c.recipient_id == CHILD.id) < 40
+    assert n.count(store.notification, store.notification.c.recipient_id == CHILD.id) < len(marks)
     restarted = n.stack.start("notify", notify_definition(n.clock, delivery_interval=0.1))
     n.handled(*marks)
     # The whole stream once more, and again after notify forgot it had handled the first ten.
@@ -596,12 +597,12 @@ def test_c1_exactly_once_when_notify_is_killed_mid_stream_and_events_are_replaye
         session.execute(delete(store.processed).where(store.processed.c.event_id.in_([m.id for m in marks[:10]])))
     n.publish(*marks[:10])
     n.handled(*marks)
-    wait_for(lambda: n.count(store.processed, store.processed.c.event_id.in_([m.id for m in marks])) == 40)
+    wait_for(lambda: n.count(store.processed, store.processed.c.event_id.in_([m.id for m in marks])) == len(marks))
     n.stack.stop(restarted)
     for recipient in (CHILD.id, person("parent")):
         assert n.count(store.notification, store.notification.c.recipient_id == recipient,
-                       store.notification.c.kind == "mark") == 40
-    assert n.count(store.delivery) == 40  # one digest delivery each for the parent who has an e-mail
+                       store.notification.c.kind == "mark") == len(marks)
+    assert n.count(store.delivery) == len(marks)  # one digest delivery each for the parent who has an e-mail
 
 
 # ------------------------------------------------------------------ C1 / G5: from the journal's gateway route
