@@ -21,7 +21,7 @@ are acked only after that commit.
 A service may also give batch handlers (`batch_handlers`, by event type):
 consecutive events of a batch with the same batch handler are applied by ONE
 call, in one savepoint, after their processed-event rows are written at once
-(one read for the known ids, one insert).  A batch handler sees each event
+(one insert that skips the ids handled before).  A batch handler sees each event
 once, in arrival order, and must leave the same state as the events' own
 handlers would.  If it fails, its savepoint is rolled back and those events
 are applied by their own handlers, one savepoint each, as above.
@@ -40,13 +40,13 @@ from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import events as envelope
 from services.common.bus import Topology
-from services.common.database import Database
+from services.common.database import Database, insert_on_conflict
 from services.common.tracing import context_from_traceparent, tracer
 
 log = logging.getLogger(__name__)
@@ -237,20 +237,24 @@ class EventConsumer(ConsumerMixin):
             delivery.span.end()
 
     def _record_processed(self, session: Session, run: list[_Delivery]) -> list[_Delivery]:
-        """Write the processed-event rows of the run's new events; mark the others as duplicates."""
+        """Write the processed-event rows of the run's new events; mark the others as duplicates.
+
+        One INSERT … ON CONFLICT DO NOTHING RETURNING: the ids it returns are new, the others were
+        handled before (found by the primary key, whatever the table's statistics say)."""
         table = self.processed
-        known = set(session.scalars(select(table.c.event_id).where(
-            table.c.consumer == self.consumer_name, table.c.event_id.in_([d.event.id for d in run]))))
+        first = {}
+        for delivery in run:
+            first.setdefault(delivery.event.id, delivery)
+        statement = insert_on_conflict(session, table).on_conflict_do_nothing().returning(table.c.event_id)
+        added = set(session.scalars(statement, [
+            dict(consumer=self.consumer_name, event_id=event_id, event_type=delivery.event.type)
+            for event_id, delivery in first.items()]))
         fresh = []
         for delivery in run:
-            if delivery.event.id in known:
-                delivery.outcome, delivery.error = DUPLICATE, None
-            else:
-                known.add(delivery.event.id)
+            if first[delivery.event.id] is delivery and delivery.event.id in added:
                 fresh.append(delivery)
-        if fresh:
-            session.execute(table.insert(), [
-                dict(consumer=self.consumer_name, event_id=d.event.id, event_type=d.event.type) for d in fresh])
+            else:
+                delivery.outcome, delivery.error = DUPLICATE, None
         return fresh
 
     def _event_span(self, event: envelope.Event):

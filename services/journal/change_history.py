@@ -14,20 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.common.database import insert_on_conflict
 from services.journal import rules, store
 
 
 def _insert_ignoring_conflict(session: Session, table, values: dict) -> None:
-    dialect = session.bind.dialect.name
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
-    elif session.scalar(select(table.c.school_id).where(table.c.school_id == values["school_id"])) is None:
-        session.execute(table.insert().values(**values))
+    session.execute(insert_on_conflict(session, table).values(**values).on_conflict_do_nothing())
 
 
 def _json(value: Any) -> str | None:

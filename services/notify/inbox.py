@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
+from services.common.database import insert_on_conflict
 from services.notify import rules, store
 
 
@@ -25,21 +26,9 @@ class Channels:
     email: bool = False
 
 
-def _insert(session: Session):
-    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the two databases ezh runs on
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert
-
-
 def insert_ignoring_duplicate(session: Session, table, values: dict) -> bool:
     """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite); True if a row was added."""
-    statement = _insert(session)(table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    statement = insert_on_conflict(session, table).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
     return session.execute(statement).first() is not None
 
 
@@ -53,7 +42,7 @@ def upsert_all(session: Session, table, rows: list[dict], key: str) -> None:
     if not rows:
         return
     # Executed with many parameter sets (not one VALUES list): the statement is compiled once and cached.
-    statement = _insert(session)(table)
+    statement = insert_on_conflict(session, table)
     session.execute(statement.on_conflict_do_update(
         index_elements=[key], set_={name: statement.excluded[name] for name in rows[0] if name != key}), rows)
 
@@ -193,6 +182,6 @@ def insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> dic
     """Notifications in one INSERT … ON CONFLICT DO NOTHING; the ids of those added, by (source, recipient)."""
     if not rows:
         return {}
-    statement = _insert(session)(table).on_conflict_do_nothing().returning(
+    statement = insert_on_conflict(session, table).on_conflict_do_nothing().returning(
         table.c.source_key, table.c.recipient_id, table.c.id)
     return {(row.source_key, row.recipient_id): row.id for row in session.execute(statement, rows)}

@@ -16,10 +16,10 @@ import datetime as dt
 from ezh.auth.v1 import events_pb2 as auth_events
 from ezh.journal.v1 import events_pb2 as journal_events
 from sqlalchemy import Table, and_, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.common.clock import utc_now
+from services.common.database import insert_on_conflict
 from services.common.events import Event
 from services.reports import mark_totals, store
 
@@ -35,18 +35,11 @@ def _ensure_summary(session: Session, school_id: str) -> None:
         session.execute(summary.insert().values(school_id=school_id))
 
 
-def _insert(session: Session, table: Table):
-    """INSERT … ON CONFLICT for the session's database (PostgreSQL or SQLite): one round trip per change."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
-
-
 def _note_progress(session: Session, event: Event) -> None:
     source = event.source.rsplit("/", 1)[-1] or "unknown"
     table = store.progress
-    statement = _insert(session, table).values(source=source, applied_count=1, newest_event_time=event.time,
-                                               last_apply_time=utc_now())
+    statement = insert_on_conflict(session, table).values(
+        source=source, applied_count=1, newest_event_time=event.time, last_apply_time=utc_now())
     session.execute(statement.on_conflict_do_update(index_elements=[table.c.source], set_={
         "applied_count": table.c.applied_count + 1,
         "newest_event_time": case((table.c.newest_event_time < statement.excluded.newest_event_time,
@@ -57,7 +50,7 @@ def _note_progress(session: Session, event: Event) -> None:
 
 def _upsert(session: Session, table: Table, key: dict, values: dict, *, newer) -> bool:
     """Insert the row, or replace it where `newer(table, excluded)` holds (the event is the newer); whether it did."""
-    statement = _insert(session, table).values(**key, **values)
+    statement = insert_on_conflict(session, table).values(**key, **values)
     result = session.execute(statement.on_conflict_do_update(
         index_elements=[table.c[name] for name in key], set_={name: statement.excluded[name] for name in values},
         where=newer(table, statement.excluded)))
@@ -330,7 +323,7 @@ def apply_events(session: Session, events: list[Event]) -> None:
         listed = [dict(**key, **values) for _, key, values in rows.values()]
         names = [name for name in listed[0] if name not in next(iter(rows.values()))[1]]
         keys = [table.c[name] for name in next(iter(rows.values()))[1]]
-        statement = _insert(session, table)
+        statement = insert_on_conflict(session, table)
         statement = statement.on_conflict_do_update(
             index_elements=keys, set_={name: statement.excluded[name] for name in names},
             where=newer(table, statement.excluded))
@@ -339,8 +332,8 @@ def apply_events(session: Session, events: list[Event]) -> None:
         mark_totals.recompute_pairs(session, school_id, touched)
     for source, (count, newest) in sources.items():
         table = store.progress
-        statement = _insert(session, table).values(source=source, applied_count=count, newest_event_time=newest,
-                                                   last_apply_time=utc_now())
+        statement = insert_on_conflict(session, table).values(
+            source=source, applied_count=count, newest_event_time=newest, last_apply_time=utc_now())
         session.execute(statement.on_conflict_do_update(index_elements=[table.c.source], set_={
             "applied_count": table.c.applied_count + count,
             "newest_event_time": case((table.c.newest_event_time < statement.excluded.newest_event_time,
