@@ -1,4 +1,4 @@
-"""What the benchmarks share: scratch PostgreSQL databases and latency figures."""
+"""What the benchmarks share: scratch PostgreSQL databases, latency figures, messages handed to a consumer."""
 from __future__ import annotations
 
 import statistics
@@ -7,6 +7,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
+
+from services.common import events as envelope
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -58,3 +60,15 @@ def measure(name: str, requests: int, call, goal_ms: float | None = None, client
     print(f"{name:14s} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  p99 {result['p99']:7.1f} ms  "
           f"{result['rps']:6.1f} req/s  (p95 goal {goal_ms} ms){verdict}", flush=True)
     return result
+
+
+class HandedMessage:
+    """What the consumer uses of a broker's message: benches hand events to a consumer with the bus left out."""
+
+    def __init__(self, event: envelope.Event) -> None:
+        self.body = envelope.to_json(event)
+        self.headers: dict = {}
+        self.properties = {"message_id": event.id}
+
+    def ack(self) -> None:
+        pass

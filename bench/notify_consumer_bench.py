@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ezh.journal.v1 import events_pb2 as journal_events  # noqa: E402
 from kombu import Connection  # noqa: E402
 
-from bench.common import DEFAULT_POSTGRES, drop_databases, percentile, scratch_databases  # noqa: E402
+from bench.common import DEFAULT_POSTGRES, HandedMessage, drop_databases, percentile, scratch_databases  # noqa: E402
 from services.common import events as envelope  # noqa: E402
 from services.common.bus import Topology  # noqa: E402
 from services.common.consumer import EventConsumer  # noqa: E402
@@ -42,18 +42,6 @@ from services.notify.mark_batches import mark_batch_handlers  # noqa: E402
 SCHOOL = "bench-school"
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 SUBJECTS = [f"subject-{number}" for number in range(12)]
-
-
-class Message:
-    """What the consumer uses of a kombu message."""
-
-    def __init__(self, event: envelope.Event) -> None:
-        self.body = envelope.to_json(event)
-        self.headers: dict = {}
-        self.properties = {"message_id": event.id}
-
-    def ack(self) -> None:
-        pass
 
 
 def _roster(classes: int) -> tuple[list[envelope.Event], list[tuple[str, str]]]:
@@ -109,10 +97,10 @@ def _run(url: str, roster, marks, batch: int, batched: bool) -> tuple[float, lis
     consumer = EventConsumer("notify", database, store.processed, Topology("bench"), lambda: Connection("memory://"),
                              event_handlers(context), batch_size=batch,
                              batch_handlers=mark_batch_handlers(context) if batched else None)
-    messages = [Message(event) for event in roster]
+    messages = [HandedMessage(event) for event in roster]
     for begin in range(0, len(messages), batch):
         consumer.handle_batch(messages[begin:begin + batch])
-    messages = [Message(event) for event in marks]
+    messages = [HandedMessage(event) for event in marks]
     times = []
     started = time.perf_counter()
     for begin in range(0, len(messages), batch):

@@ -59,7 +59,7 @@ from ezh.reports.v1 import reports_pb2  # noqa: E402
 from kombu import Connection  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import DEFAULT_POSTGRES, drop_databases, measure, scratch_databases  # noqa: E402
+from bench.common import DEFAULT_POSTGRES, HandedMessage, drop_databases, measure, scratch_databases  # noqa: E402
 from services.common import events as envelope  # noqa: E402
 from services.common.bus import Topology  # noqa: E402
 from services.common.consumer import DEFAULT_BATCH_SIZE, EventConsumer  # noqa: E402
@@ -192,18 +192,6 @@ def apply(database: Database, events, together: bool = True) -> float:
     return len(events) / (time.perf_counter() - started)
 
 
-class _Message:
-    """What the consumer uses of a broker's message."""
-
-    def __init__(self, event: envelope.Event) -> None:
-        self.body = envelope.to_json(event)
-        self.headers: dict = {}
-        self.properties = {"message_id": event.id}
-
-    def ack(self) -> None:
-        pass
-
-
 def through_consumer(database: Database, events, batched: bool) -> float:
     """Events given to the reports consumer as it takes them from its queue, DEFAULT_BATCH_SIZE at a time (the
     bus left out): with each event's handler, or with the definition's batch handlers; events per second."""
@@ -211,7 +199,7 @@ def through_consumer(database: Database, events, batched: bool) -> float:
     consumer = EventConsumer("reports", database, definition.processed, Topology("bench"),
                              lambda: Connection("memory://"), definition.handlers,
                              batch_handlers=definition.batch_handlers if batched else None)
-    messages = [_Message(event) for event in events]
+    messages = [HandedMessage(event) for event in events]
     started = time.perf_counter()
     for begin in range(0, len(messages), DEFAULT_BATCH_SIZE):
         consumer.handle_batch(messages[begin:begin + DEFAULT_BATCH_SIZE])

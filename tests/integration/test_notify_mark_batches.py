@@ -21,13 +21,14 @@ from sqlalchemy import select
 
 from services.common import events as envelope
 from services.common.bus import Topology
-from services.common.consumer import EventConsumer
 from services.common.database import Database
 from services.common.migrations import upgrade
 from services.notify import store
 from services.notify.events import EventContext, event_handlers
 from services.notify.inbox import Channels
 from services.notify.mark_batches import mark_batch_handlers
+
+from .consumer_fakes import FakeMessage, RecordingConsumer
 
 pytestmark = pytest.mark.integration
 
@@ -36,32 +37,6 @@ SCHOOL, CLASS, TEACHER, CLASS_TEACHER = "school-1", "class-5a", "teacher-1", "cl
 MATHS, READING = "subject-maths", "subject-reading"
 PERIOD = "period-q2"
 ANNA, BORIS, UNKNOWN = "student-anna", "student-boris", "student-unknown"
-
-
-class FakeMessage:
-    """What the consumer uses of a kombu message."""
-
-    def __init__(self, event: envelope.Event) -> None:
-        self.body = envelope.to_json(event)
-        self.headers: dict = {}
-        self.properties = {"message_id": event.id}
-        self.acked = False
-
-    def ack(self) -> None:
-        self.acked = True
-
-
-class RecordingConsumer(EventConsumer):
-    """Records failed events instead of republishing them."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.failed: list[str] = []
-
-    def _retry_or_dead_letter(self, message, error, attempts):
-        self.failed.append(envelope.from_json(message.body).id)
-        message.ack()
-        return "retried"
 
 
 def _event(event_type: str, data, subject: str = "x") -> envelope.Event:

@@ -15,19 +15,25 @@ from services.reports import store as reports_store
 pytestmark = pytest.mark.integration
 
 
-def test_o1_relay_publishes_every_row_once_in_order_a_batch_at_a_time(stack):
-    stack.migrate("reports")  # any service's outbox will do
+def _outbox_with_events(stack, count: int) -> tuple[Database, list[envelope.Event], OutboxRelay]:
+    """A reports outbox (any service's will do) holding `count` events, and its relay, 100 a batch."""
+    stack.migrate("reports")
     database = Database(stack.settings.database_url("reports"))
     events = [
         envelope.new_event("ezh.journal.class.created.v1", "journal", f"classes/c{index}", "school-1",
                            journal_events.ClassCreated(class_id=f"c{index}", school_id="school-1", name="5А", grade=5))
-        for index in range(250)
+        for index in range(count)
     ]
     with database.transaction() as session:
         for event in events:
             record(session, reports_store.outbox, event)
     relay = OutboxRelay(database, reports_store.outbox, stack.topology(), lambda: bus.connect(stack.settings),
                         batch_size=100)
+    return database, events, relay
+
+
+def test_o1_relay_publishes_every_row_once_in_order_a_batch_at_a_time(stack):
+    database, events, relay = _outbox_with_events(stack, 250)
     try:
         with stack.connection():  # the queues exist before anything is published
             pass
@@ -55,18 +61,7 @@ def test_o1_relay_keeps_the_rows_the_broker_refused_and_publishes_them_later(sta
     the rows before stay sent, the refused one and those after it stay pending with the reason."""
     if stack.bus_kind != "rabbitmq":
         pytest.skip("publisher confirms and refusals are RabbitMQ's")
-    stack.migrate("reports")
-    database = Database(stack.settings.database_url("reports"))
-    events = [
-        envelope.new_event("ezh.journal.class.created.v1", "journal", f"classes/r{index}", "school-1",
-                           journal_events.ClassCreated(class_id=f"r{index}", school_id="school-1", name="5А", grade=5))
-        for index in range(5)
-    ]
-    with database.transaction() as session:
-        for event in events:
-            record(session, reports_store.outbox, event)
-    relay = OutboxRelay(database, reports_store.outbox, stack.topology(), lambda: bus.connect(stack.settings),
-                        batch_size=100)
+    database, events, relay = _outbox_with_events(stack, 5)
     full = Queue(f"{stack.topology().namespace}.full-probe", stack.topology().events_exchange, routing_key="#",
                  queue_arguments={"x-max-length": 3, "x-overflow": "reject-publish"})
     table = reports_store.outbox

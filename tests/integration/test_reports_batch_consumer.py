@@ -10,15 +10,14 @@ import pytest
 from kombu import Connection
 from sqlalchemy import select
 
-from services.common import events as envelope
 from services.common.bus import Topology
-from services.common.consumer import EventConsumer
 from services.common.database import Database
 from services.common.migrations import upgrade
 from services.reports import store
 from services.reports.definition import reports_definition
 from services.reports.events import HANDLERS, apply_events
 
+from .consumer_fakes import FakeMessage, RecordingConsumer
 from .test_reports_mark_totals import _content, _history
 
 pytestmark = pytest.mark.integration
@@ -39,32 +38,6 @@ def databases(request, tmp_path, postgres_database):
     yield make
     for database in made:
         database.dispose()
-
-
-class FakeMessage:
-    """What the consumer uses of a kombu message."""
-
-    def __init__(self, event: envelope.Event) -> None:
-        self.body = envelope.to_json(event)
-        self.headers: dict = {}
-        self.properties = {"message_id": event.id}
-        self.acked = False
-
-    def ack(self) -> None:
-        self.acked = True
-
-
-class RecordingConsumer(EventConsumer):
-    """Records failed events instead of republishing them."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.failed: list[str] = []
-
-    def _retry_or_dead_letter(self, message, error, attempts):
-        self.failed.append(envelope.from_json(message.body).id)
-        message.ack()
-        return "retried"
 
 
 def _consumer(database, batched: bool, runs: list[int] | None = None) -> RecordingConsumer:
