@@ -11,33 +11,14 @@ from kombu import Connection
 from sqlalchemy import select
 
 from services.common.bus import Topology
-from services.common.database import Database
-from services.common.migrations import upgrade
 from services.reports import store
 from services.reports.definition import reports_definition
 from services.reports.events import HANDLERS, apply_events
 
 from .consumer_fakes import FakeMessage, RecordingConsumer
-from .test_reports_mark_totals import _content, _history
+from .test_reports_mark_totals import _content, _history, databases  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def databases(request, tmp_path, postgres_database):
-    """Fresh read models, as many as asked for."""
-    made: list[Database] = []
-
-    def make() -> Database:
-        name = f"b{len(made)}"
-        url = postgres_database(name) if request.param == "postgresql" else f"sqlite:///{tmp_path / name}.sqlite"
-        upgrade("reports", url)
-        made.append(Database(url))
-        return made[-1]
-
-    yield make
-    for database in made:
-        database.dispose()
 
 
 def _consumer(database, batched: bool, runs: list[int] | None = None) -> RecordingConsumer:
@@ -63,7 +44,7 @@ def _read_model(database) -> dict:
     return found
 
 
-def test_o1_a_batch_through_the_consumer_leaves_the_read_model_of_one_event_at_a_time(databases):
+def test_o1_a_batch_through_the_consumer_leaves_the_read_model_of_one_event_at_a_time(databases):  # noqa: F811 - imported
     events = _history()
     random.Random(7).shuffle(events)
     stream = events + events[:5]  # redelivered: some in a later batch …
@@ -85,7 +66,7 @@ def test_o1_a_batch_through_the_consumer_leaves_the_read_model_of_one_event_at_a
     assert _read_model(together_db) == expected
 
 
-def test_o1_a_failing_batch_is_applied_event_by_event(databases):
+def test_o1_a_failing_batch_is_applied_event_by_event(databases):  # noqa: F811 - imported
     events = _history()
     database = databases()
     consumer = _consumer(database, batched=True)
