@@ -208,6 +208,18 @@ def _mark_facts(session: Session, mark) -> dict[str, rules.MarkFact]:
     }
 
 
+def mark_facts_of(session: Session, keys: set[tuple[str, str, str]]) -> dict[tuple, dict[str, rules.MarkFact]]:
+    """The mark facts of each (student, subject, period), in one query."""
+    table = store.mark_fact
+    facts: dict[tuple, dict[str, rules.MarkFact]] = {key: {} for key in keys}
+    rows = session.execute(select(table).where(
+        tuple_(table.c.student_id, table.c.subject_id, table.c.period_id).in_(sorted(keys))))
+    for row in rows:
+        facts[(row.student_id, row.subject_id, row.period_id)][row.mark_id] = rules.MarkFact(
+            row.value, row.work_type, row.weight, row.lesson_date, row.mark_id)
+    return facts
+
+
 def _mark_context(session: Session, mark) -> tuple[StudentView | None, dict[str, rules.MarkFact], bool]:
     """For a mark event, in one query: the student's view, the subject's mark facts of the period and
     whether notify already knows who teaches the subject in the class."""
@@ -295,15 +307,41 @@ def alert_on_mark(session: Session, context: EventContext, event: Event, student
     """J6: the subject's average became a 2, or the marks began to fall sharply."""
     before, after, falling = judgement.before, judgement.after, judgement.falling
     if after.failing and not before.failing:
-        raise_alert(session, context, event, student, "failing_average", mark.subject_name,
-                    f"текущий средний балл по предмету «{mark.subject_name}» опустился до "
-                    f"{rules.russian_decimal(after.average)} — это «2».",
-                    occurrence=f"average:{student.id}:{mark.subject_id}:{mark.period_id}:{event.id}")
+        raise_alert(session, context, student, "failing_average", mark.subject_name,
+                    failing_average_details(mark.subject_name, after.average),
+                    occurrence=f"{average_occurrence(student.id, mark.subject_id, mark.period_id)}{event.id}")
     elif falling:
-        raise_alert(session, context, event, student, "marks_falling", mark.subject_name,
-                    f"отметки по предмету «{mark.subject_name}» резко снизились: последние три отметки "
-                    "заметно ниже прежних.",
-                    occurrence=f"falling:{student.id}:{mark.subject_id}:{mark.period_id}")
+        raise_alert(session, context, student, "marks_falling", mark.subject_name,
+                    marks_falling_details(mark.subject_name),
+                    occurrence=falling_occurrence(student.id, mark.subject_id, mark.period_id))
+
+
+def average_occurrence(student_id: str, subject_id: str, period_id: str) -> str:
+    """The start of a failing average's occurrence key (the event that made it so follows)."""
+    return f"average:{student_id}:{subject_id}:{period_id}:"
+
+
+def falling_occurrence(student_id: str, subject_id: str, period_id: str) -> str:
+    return f"falling:{student_id}:{subject_id}:{period_id}"
+
+
+def absences_occurrence(student_id: str, monday: dt.date) -> str:
+    return f"absences:{student_id}:{monday.isoformat()}"
+
+
+def failing_average_details(subject_name: str, average) -> str:
+    return (f"текущий средний балл по предмету «{subject_name}» опустился до "
+            f"{rules.russian_decimal(average)} — это «2».")
+
+
+def marks_falling_details(subject_name: str) -> str:
+    return f"отметки по предмету «{subject_name}» резко снизились: последние три отметки заметно ниже прежних."
+
+
+def unexcused_details(count: int, monday: dt.date) -> str:
+    sunday = monday + dt.timedelta(days=6)
+    return (f"{count} {rules.plural(count, 'пропуск', 'пропуска', 'пропусков')} без уважительной причины "
+            f"за неделю {rules.russian_day(monday)} — {rules.russian_day(sunday)}.")
 
 
 def on_mark_created(context: EventContext):
@@ -366,12 +404,9 @@ def on_absence_recorded(context: EventContext):
         _tell_student(session, context, event, student, "absence", text, lesson_date)
         threshold = school_threshold(session, data.school_id)
         if rules.j6_unexcused_alert(after, threshold) and not rules.j6_unexcused_alert(before, threshold):
-            monday, sunday = rules.week_of(lesson_date)
-            raise_alert(session, context, event, student, "unexcused_absences", "",
-                        f"{after} {rules.plural(after, 'пропуск', 'пропуска', 'пропусков')} "
-                        "без уважительной причины за неделю "
-                        f"{rules.russian_day(monday)} — {rules.russian_day(sunday)}.",
-                        occurrence=f"absences:{student.id}:{monday.isoformat()}")
+            monday, _ = rules.week_of(lesson_date)
+            raise_alert(session, context, student, "unexcused_absences", "", unexcused_details(after, monday),
+                        occurrence=absences_occurrence(student.id, monday))
     return handle
 
 
@@ -424,7 +459,7 @@ def on_final_mark_set(context: EventContext):
         _tell_student(session, context, event, student, "final_mark", text, None)
         if rules.j6_failing_period_mark(mark.value):
             what = rules.FINAL_KIND_WORDS.get(mark.kind, "итоговая")
-            raise_alert(session, context, event, student, "failing_period_mark", mark.subject_name,
+            raise_alert(session, context, student, "failing_period_mark", mark.subject_name,
                         f"отметка {what} по предмету «{mark.subject_name}» — {rules.mark_word(mark.value)}.",
                         occurrence=f"period:{student.id}:{mark.subject_id}:{mark.period_id or mark.kind}")
     return handle
@@ -470,12 +505,12 @@ def on_schedule_lesson_changed(context: EventContext):
 
 # ----------------------------------------------------------------- J6 alerts
 
-def raise_alert(session: Session, context: EventContext, event: Event, student: StudentView, kind: str,
-                subject_name: str, details: str, *, occurrence: str) -> None:
-    """J6: one alert per occurrence, told to the class teacher and the parents."""
+def raise_alert(session: Session, context: EventContext, student: StudentView, kind: str,
+                subject_name: str, details: str, *, occurrence: str) -> bool:
+    """J6: one alert per occurrence, told to the class teacher and the parents; False if it was raised before."""
     table = store.alert
     if session.scalar(select(table.c.id).where(table.c.occurrence_key == occurrence)) is not None:
-        return
+        return False
     now = context.clock()
     alert_id = str(uuid.uuid4())
     session.execute(table.insert().values(
@@ -493,6 +528,7 @@ def raise_alert(session: Session, context: EventContext, event: Event, student: 
         notify(session, source_key=f"alert:{alert_id}", recipient=recipient, kind="alert",
                text=rules.Text(text.title, text.body, link), now=now, channels=context.channels,
                school_id=student.school_id, student_id=student.id)
+    return True
 
 
 def event_handlers(context: EventContext) -> dict[str, Callable[[Session, Event], None]]:

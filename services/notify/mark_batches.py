@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ezh.journal.v1 import events_pb2 as journal_events
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from services.common.events import Event
 from services.notify import rules, store
 from services.notify.events import (
-    EventContext, alert_on_mark, judge_mark_change, learn_teaching, mark_news, parse_day, student_views,
+    EventContext, alert_on_mark, judge_mark_change, learn_teaching, mark_facts_of, mark_news, parse_day,
+    student_views,
 )
 from services.notify.inbox import NotificationBatch, upsert_all
 
@@ -30,18 +30,6 @@ MARK_EVENTS = {
     "ezh.journal.mark.updated.v1": journal_events.MarkUpdated,
     "ezh.journal.mark.deleted.v1": journal_events.MarkDeleted,
 }
-
-
-def _facts_of(session: Session, keys: set[tuple[str, str, str]]) -> dict[tuple, dict[str, rules.MarkFact]]:
-    """The mark facts of each (student, subject, period), in one query."""
-    table = store.mark_fact
-    facts: dict[tuple, dict[str, rules.MarkFact]] = {key: {} for key in keys}
-    rows = session.execute(select(table).where(
-        tuple_(table.c.student_id, table.c.subject_id, table.c.period_id).in_(sorted(keys))))
-    for row in rows:
-        facts[(row.student_id, row.subject_id, row.period_id)][row.mark_id] = rules.MarkFact(
-            row.value, row.work_type, row.weight, row.lesson_date, row.mark_id)
-    return facts
 
 
 def _write_facts(session: Session, rows: dict[str, dict | None]) -> None:
@@ -63,7 +51,7 @@ def apply_mark_events(context: EventContext, session: Session, events: list[Even
     marks = [mark for _, mark, _, _ in changes]
     learn_teaching(session, marks)
     views = student_views(session, sorted({mark.student_id for mark in marks}))
-    facts = _facts_of(session, {(mark.student_id, mark.subject_id, mark.period_id) for mark in marks})
+    facts = mark_facts_of(session, {(mark.student_id, mark.subject_id, mark.period_id) for mark in marks})
     rows: dict[str, dict | None] = {}
     notifications = NotificationBatch(context.channels, context.clock())
     for event, mark, previous, deleted in changes:

@@ -4,6 +4,8 @@ J7 (4.3.5): each week the class teacher of a class with parents informed on
 paper is told that last week's statements are ready to print, with the
 students' names and a link; once per class and week (the notification's
 source key), however often the job runs and on however many replicas.
+
+J6: once a day the alert rules run over what notify holds (alert_sweep.py).
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from sqlalchemy import select
 from services.common.clock import utc_now
 from services.common.database import Database
 from services.notify import rules, store
+from services.notify.alert_sweep import sweep_alerts
+from services.notify.events import EventContext
 from services.notify.inbox import Channels, Recipient, notify
 
 log = logging.getLogger(__name__)
@@ -67,11 +71,22 @@ class PeriodicJobs:
         self.channels = channels
         self.clock = clock
         self.interval = interval
+        self._swept_on: dt.date | None = None  # the school day the alert rules last ran over everything
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                remind_weekly_statements(self.database, self.clock(), self.channels)
+                self.run_once()
             except Exception:  # noqa: BLE001 - logged; the next round tries again
                 log.exception("notify: scheduled jobs failed")
             stop.wait(self.interval)
+
+    def run_once(self) -> None:
+        now = self.clock()
+        remind_weekly_statements(self.database, now, self.channels)
+        today = now.astimezone(rules.SCHOOL_TIMEZONE).date()
+        if self._swept_on != today:
+            raised = sweep_alerts(self.database, EventContext(self.channels, self.clock), today)
+            self._swept_on = today
+            if raised:
+                log.info("notify: the daily alert sweep raised %d alert(s)", raised)
