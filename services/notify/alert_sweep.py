@@ -39,30 +39,32 @@ def _already_failing(session: Session, student_id: str, subject_id: str, period_
                           .limit(1)) is not None
 
 
-def sweep_marks(session: Session, context: EventContext, today: dt.date) -> int:
-    """Failing averages and sharply falling marks in the subjects with a mark in the last RECENT_DAYS days."""
+def recent_subjects(session: Session, today: dt.date) -> dict[tuple[str, str, str], str]:
+    """(student, subject, period) → the subject's name, for the subjects with a mark in the last RECENT_DAYS days."""
     table = store.mark_fact
-    subjects = {(row.student_id, row.subject_id, row.period_id): row.subject_name for row in session.execute(
+    return {(row.student_id, row.subject_id, row.period_id): row.subject_name for row in session.execute(
         select(table.c.student_id, table.c.subject_id, table.c.period_id, table.c.subject_name)
         .where(table.c.lesson_date >= today - dt.timedelta(days=RECENT_DAYS), table.c.lesson_date <= today)
         .distinct())}
+
+
+def sweep_marks(session: Session, context: EventContext, subjects: dict[tuple[str, str, str], str]) -> int:
+    """Failing averages and sharply falling marks in the given subjects of students."""
     raised = 0
-    for keys in _chunks(sorted(subjects)):
-        students = student_views(session, sorted({student_id for student_id, _, _ in keys}))
-        facts = mark_facts_of(session, set(keys))
-        for key in keys:
-            student, marks = students.get(key[0]), facts[key].values()
-            if student is None:
-                continue
-            subject_name = subjects[key]
-            average = rules.j6_current_average(marks)
-            if average.failing and not _already_failing(session, *key):
-                raised += raise_alert(session, context, student, "failing_average", subject_name,
-                                      failing_average_details(subject_name, average.average),
-                                      occurrence=f"{average_occurrence(*key)}sweep:{today.isoformat()}")
-            if rules.j6_marks_falling(marks):
-                raised += raise_alert(session, context, student, "marks_falling", subject_name,
-                                      marks_falling_details(subject_name), occurrence=falling_occurrence(*key))
+    students = student_views(session, sorted({student_id for student_id, _, _ in subjects}))
+    facts = mark_facts_of(session, set(subjects))
+    for key, subject_name in subjects.items():
+        student, marks = students.get(key[0]), facts[key].values()
+        if student is None:
+            continue
+        average = rules.j6_current_average(marks)
+        if average.failing and not _already_failing(session, *key):
+            raised += raise_alert(session, context, student, "failing_average", subject_name,
+                                  failing_average_details(subject_name, average.average),
+                                  occurrence=f"{average_occurrence(*key)}sweep")
+        if rules.j6_marks_falling(marks):
+            raised += raise_alert(session, context, student, "marks_falling", subject_name,
+                                  marks_falling_details(subject_name), occurrence=falling_occurrence(*key))
     return raised
 
 
@@ -87,6 +89,14 @@ def sweep_absences(session: Session, context: EventContext, today: dt.date) -> i
 
 
 def sweep_alerts(database: Database, context: EventContext, today: dt.date) -> int:
-    """J6: run the alert rules over what notify holds; returns how many alerts were new."""
+    """J6: run the alert rules over what notify holds; returns how many alerts were new.
+
+    A transaction for each CHUNK of subjects, so a district's sweep never holds the database for long."""
+    with database.session() as session:
+        subjects = recent_subjects(session, today)
+    raised = 0
+    for keys in _chunks(sorted(subjects)):
+        with database.transaction() as session:
+            raised += sweep_marks(session, context, {key: subjects[key] for key in keys})
     with database.transaction() as session:
-        return sweep_marks(session, context, today) + sweep_absences(session, context, today)
+        return raised + sweep_absences(session, context, today)
