@@ -10,7 +10,7 @@ BUF := build/tools/node_modules/.bin/buf
 AXE := build/tools/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: bench-schedule up test protos lint lint-protos lint-python lock migrate unit integration clean bench
+.PHONY: bench-schedule bench-notify bench-reports up test protos lint lint-protos lint-python lock migrate unit integration clean bench
 
 up: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m services.embedded
@@ -87,6 +87,15 @@ bench: $(INSTALLED) $(PROTOS_STAMP)
 # The schedule solver on a 30-class school and week reads through the gateway (prints figures).
 bench-schedule: $(INSTALLED) $(PROTOS_STAMP)
 	$(PY) -m bench.schedule_bench
+
+# notify: 200 marks/s for 60 s through the gateway to the parent's inbox (C1), then its consumer alone.
+bench-notify: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m bench.notify_bench --rate 200 --duration 60
+	$(PY) -m bench.notify_consumer_bench
+
+# reports at the issue's size (20 schools × 1,000 students, ~7 GiB of PostgreSQL, 15–20 minutes).
+bench-reports: $(INSTALLED) $(PROTOS_STAMP)
+	$(PY) -m bench.reports_bench
 
 clean:
 	rm -rf $(VENV) build
