@@ -90,7 +90,7 @@ bench-schedule: $(INSTALLED) $(PROTOS_STAMP)
 
 # notify: 200 marks/s for 60 s through the gateway to the parent's inbox (C1), then its consumer alone.
 bench-notify: $(INSTALLED) $(PROTOS_STAMP)
-	$(PY) -m bench.notify_bench --rate 200 --duration 60
+	$(PY) -m bench.notify_bench --rate 200 --duration 60 --gunicorn
 	$(PY) -m bench.notify_consumer_bench
 
 # reports at the issue's size (20 schools × 1,000 students, ~7 GiB of PostgreSQL, 15–20 minutes).

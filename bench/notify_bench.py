@@ -27,13 +27,18 @@ bound, late by up to one poll). Prints the achieved rate, notify's
 throughput, p50/p95/p99 and the load average; the issue's goal is
 p99 ≤ 2 s at 200 marks/s for 60 s with RabbitMQ.
 
+With `--gunicorn` the gateway runs under gunicorn as its own process and the
+saves go over HTTP, as deployed.
+
     .venv/bin/python -m bench.notify_bench [--rate 20] [--duration 10] [--marks-per-save 10] [--embedded]
-    .venv/bin/python -m bench.notify_bench --rate 200 --duration 60
+    .venv/bin/python -m bench.notify_bench --rate 200 --duration 60 [--gunicorn]
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
+import json
 import os
 import socket
 import statistics
@@ -65,6 +70,7 @@ from services.journal.entries import SCHOOL_TIMEZONE
 from services.journal.seed import seed_demo as seed_journal
 from services.notify import store as notify_store
 
+ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-123"
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 SEEDED_ON = dt.date(2026, 11, 26)
@@ -123,8 +129,17 @@ def run(args) -> None:
                     raise SystemExit("notify did not learn the roster in 2 minutes")
                 time.sleep(0.2)
             students = _told_electronically(notify_db, students)
-            app = create_app(settings)
-            client = app.test_client()
+            if args.gunicorn:  # the gateway as deployed: gunicorn's workers, over HTTP
+                gateway_address = _free_address()
+                settings = settings.model_copy(update={"gateway_bind": gateway_address})
+                processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gateway" / "gunicorn.conf.py"),
+                     "gateway.app:create_app()"], cwd=ROOT, env={**os.environ, **_environment(settings)},
+                    stdout=subprocess.DEVNULL))
+                _wait_for_port(gateway_address)
+                client = HttpClient(gateway_address)
+            else:
+                client = create_app(settings).test_client()
             response = client.post("/api/v1/auth/login", json={"login": "teacher", "password": PASSWORD})
             teacher = {"Authorization": f"Bearer {response.get_json()['access_token']}"}
             groups = _save_groups(journal_db, district, students, args.marks_per_save)
@@ -325,6 +340,52 @@ def _free_address() -> str:
         return f"127.0.0.1:{probe.getsockname()[1]}"
 
 
+class HttpResponse:
+    """The parts of a Flask test response the bench reads."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status_code, self.body = status, body
+
+    def get_json(self):
+        return json.loads(self.body)
+
+    def get_data(self, as_text: bool = False):
+        return self.body.decode() if as_text else self.body
+
+
+class HttpClient:
+    """The gateway over HTTP with keep-alive, a connection per thread; `put` and `post` as the test client's."""
+
+    def __init__(self, address: str) -> None:
+        self.host, port = address.rsplit(":", 1)
+        self.port = int(port)
+        self.local = threading.local()
+
+    def _request(self, method: str, path: str, headers: dict | None = None, json_body=None) -> HttpResponse:
+        body = json.dumps(json_body).encode()
+        for attempt in (1, 2):  # a kept-alive connection the server closed is opened again once
+            connection = getattr(self.local, "connection", None)
+            if connection is None:
+                connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                connection.request(method, path, body=body,
+                                   headers={"Content-Type": "application/json", **(headers or {})})
+                response = connection.getresponse()
+                return HttpResponse(response.status, response.read())
+            except (http.client.HTTPException, ConnectionError):
+                connection.close()
+                self.local.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def put(self, path: str, headers: dict | None = None, json=None) -> HttpResponse:
+        return self._request("PUT", path, headers, json)
+
+    def post(self, path: str, headers: dict | None = None, json=None) -> HttpResponse:
+        return self._request("POST", path, headers, json)
+
+
 def _wait_for_port(address: str, timeout: float = 60) -> None:
     host, port = address.rsplit(":", 1)
     deadline = time.monotonic() + timeout
@@ -386,6 +447,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="threads sending requests")
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between polls of the inbox")
     parser.add_argument("--embedded", action="store_true", help="SQLite and the embedded bus")
+    parser.add_argument("--gunicorn", action="store_true",
+                        help="the gateway under gunicorn as its own process, over HTTP (else the Flask app in process)")
     parser.add_argument("--postgres", default=os.environ.get("EZH_BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--amqp", default=os.environ.get("EZH_BENCH_AMQP_URL", DEFAULT_AMQP))
     run(parser.parse_args())
