@@ -32,6 +32,17 @@ def _outbox_with_events(stack, count: int) -> tuple[Database, list[envelope.Even
     return database, events, relay
 
 
+def _received_ids(stack) -> list[str]:
+    """The ids of the events waiting in the reports queue, in order (taken and acked)."""
+    received = []
+    with stack.connection() as connection:
+        queue = Queue(stack.topology().queue_name("reports"))(connection.default_channel)
+        while (message := queue.get(no_ack=False)) is not None:
+            received.append(envelope.from_json(message.body).id)
+            message.ack()
+    return received
+
+
 def test_o1_relay_publishes_every_row_once_in_order_a_batch_at_a_time(stack):
     database, events, relay = _outbox_with_events(stack, 250)
     try:
@@ -44,13 +55,7 @@ def test_o1_relay_publishes_every_row_once_in_order_a_batch_at_a_time(stack):
         assert (relay._confirms is not None) == (stack.bus_kind == "rabbitmq")  # one wait for a batch's confirms
         with database.session() as session:
             assert all(session.scalars(select(reports_store.outbox.c.sent_time)))
-        received = []
-        with stack.connection() as connection:
-            queue = Queue(stack.topology().queue_name("reports"))(connection.default_channel)
-            while (message := queue.get(no_ack=False)) is not None:
-                received.append(envelope.from_json(message.body).id)
-                message.ack()
-        assert received == [event.id for event in events]
+        assert _received_ids(stack) == [event.id for event in events]
     finally:
         relay._drop_connection()
         database.dispose()
@@ -81,12 +86,8 @@ def test_o1_relay_keeps_the_rows_the_broker_refused_and_publishes_them_later(sta
             full(connection.default_channel).purge()
 
         assert relay.publish_pending() == 2
-        received = []
+        received = _received_ids(stack)
         with stack.connection() as connection:
-            queue = Queue(stack.topology().queue_name("reports"))(connection.default_channel)
-            while (message := queue.get(no_ack=False)) is not None:
-                received.append(envelope.from_json(message.body).id)
-                message.ack()
             full(connection.default_channel).delete()
         # At least once, in order of first arrival (a refused message may also have reached other queues).
         assert list(dict.fromkeys(received)) == [event.id for event in events]
