@@ -198,16 +198,6 @@ def _mark_fact_values(mark) -> dict:
                 weight=mark.weight)
 
 
-def _mark_facts(session: Session, mark) -> dict[str, rules.MarkFact]:
-    table = store.mark_fact
-    return {
-        row.mark_id: rules.MarkFact(row.value, row.work_type, row.weight, row.lesson_date, row.mark_id)
-        for row in session.execute(select(table).where(
-            table.c.student_id == mark.student_id, table.c.subject_id == mark.subject_id,
-            table.c.period_id == mark.period_id))
-    }
-
-
 def mark_facts_of(session: Session, keys: set[tuple[str, str, str]]) -> dict[tuple, dict[str, rules.MarkFact]]:
     """The mark facts of each (student, subject, period), in one query."""
     table = store.mark_fact
@@ -234,7 +224,8 @@ def _mark_context(session: Session, mark) -> tuple[StudentView | None, dict[str,
                            fact.c.period_id == mark.period_id))
     rows = session.execute(query).all()
     if not rows:  # a student notify does not know (yet): their marks are kept all the same
-        return None, _mark_facts(session, mark), False
+        key = (mark.student_id, mark.subject_id, mark.period_id)
+        return None, mark_facts_of(session, {key})[key], False
     facts = {
         row.mark_id: rules.MarkFact(row.fact_value, row.fact_work_type, row.fact_weight, row.fact_lesson_date,
                                     row.mark_id)

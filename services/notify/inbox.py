@@ -55,10 +55,6 @@ def chosen_modes(session: Session, person_ids: list[str]) -> dict[str, dict[tupl
     return chosen
 
 
-def quiet_hours(session: Session, person_id: str) -> tuple[dt.time | None, dt.time | None]:
-    return quiet_hours_of(session, [person_id])[person_id]
-
-
 def quiet_hours_of(session: Session, person_ids: list[str]) -> dict[str, tuple[dt.time | None, dt.time | None]]:
     """Each person's quiet hours (None, None when unset), in one query."""
     hours: dict[str, tuple[dt.time | None, dt.time | None]] = {person_id: (None, None) for person_id in person_ids}
